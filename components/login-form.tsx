@@ -1,0 +1,42 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { signIn } from "next-auth/react";
+import { signInWithPassword } from "./api";
+
+export function LoginForm({ initialError, companySignIn }: { initialError: string | null; companySignIn: boolean }) {
+  const [error, setError] = useState(initialError);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      const failure = await signInWithPassword(String(form.get("email")), String(form.get("password")));
+      if (failure) setError(failure);
+      else window.location.assign("/");
+    } catch {
+      setError("Could not reach the server");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit}>
+      <label htmlFor="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="username" required />
+      <label htmlFor="password">Password</label>
+      <input id="password" name="password" type="password" autoComplete="current-password" required />
+      <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+      {companySignIn && (
+        <button type="button" className="secondary" style={{ marginLeft: "1rem" }} onClick={() => signIn("oidc", { callbackUrl: "/" })}>
+          Sign in with your company account
+        </button>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+    </form>
+  );
+}

@@ -1,0 +1,24 @@
+import type { Db } from "../db";
+import { hashApiKey } from "../api-keys/create-api-key";
+import type { SignedInUser } from "./sign-in";
+
+/**
+ * Re-reads the user on every request: a JWT session or API key of a user who
+ * was since disabled, deleted or demoted must not keep its old rights.
+ */
+export async function findActiveUser(db: Db, userId: string): Promise<SignedInUser | null> {
+  const user = await db.user.findUnique({ where: { id: userId } });
+  if (!user || !user.enabled) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+export async function findUserByApiKey(db: Db, key: string): Promise<SignedInUser | null> {
+  const apiKey = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
+  if (!apiKey || apiKey.revokedAt) return null;
+  const user = await findActiveUser(db, apiKey.userId);
+  if (user && (!apiKey.lastUsedAt || Date.now() - apiKey.lastUsedAt.getTime() > 60_000)) {
+    // Once a minute is enough to show "last used" without a write per request.
+    await db.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date() } });
+  }
+  return user;
+}

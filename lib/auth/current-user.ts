@@ -1,0 +1,47 @@
+import "server-only";
+import { getServerSession } from "next-auth";
+import { forbidden, redirect } from "next/navigation";
+import { db } from "../db";
+import { AppError } from "../errors";
+import { authOptions } from "./options";
+import { findActiveUser, findUserByApiKey } from "./active-user";
+import type { SignedInUser } from "./sign-in";
+
+async function sessionUser(): Promise<SignedInUser | null> {
+  const session = await getServerSession(authOptions());
+  return session?.user ? findActiveUser(db(), session.user.id) : null;
+}
+
+/**
+ * The caller of an API request: a Bearer API key when the header is present
+ * (a wrong key is an error, not a silent fall back to the cookie), else the
+ * session cookie.
+ */
+export async function userFromRequest(request: Request): Promise<SignedInUser | null> {
+  const header = request.headers.get("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const user = match ? await findUserByApiKey(db(), match[1]!) : null;
+    if (!user) throw new AppError("unauthorized", "The API key is invalid, revoked, or its user is disabled");
+    return user;
+  }
+  return sessionUser();
+}
+
+/** For pages: the signed-in user, or a redirect to the sign-in page. */
+export async function requirePageUser(): Promise<SignedInUser> {
+  const user = await sessionUser();
+  if (!user) redirect("/login");
+  return user;
+}
+
+/** For admin pages: a 403 page for anyone signed in without the admin role. */
+export async function requirePageAdmin(): Promise<SignedInUser> {
+  const user = await requirePageUser();
+  if (user.role !== "admin") forbidden();
+  return user;
+}
+
+export async function optionalPageUser(): Promise<SignedInUser | null> {
+  return sessionUser();
+}

@@ -1,0 +1,109 @@
+import type { NextAuthOptions, Session } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { db } from "../db";
+import { env } from "../env";
+import { AppError } from "../errors";
+import { logger } from "../logger";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { findActiveUser } from "./active-user";
+import { verifyCredentials, type SignedInUser } from "./sign-in";
+
+declare module "next-auth" {
+  interface Session {
+    user?: SignedInUser;
+  }
+}
+
+function clientIp(headers: Record<string, unknown> | undefined): string | null {
+  const forwarded = headers?.["x-forwarded-for"];
+  return typeof forwarded === "string" ? (forwarded.split(",")[0]?.trim() ?? null) : null;
+}
+
+/**
+ * next-auth 4 with JWT sessions (its credentials provider requires them).
+ * The session callback re-reads the user, so /api/auth/session reflects a
+ * disabled user or a role change at once.
+ */
+export function authOptions(): NextAuthOptions {
+  const config = env();
+  const providers: NextAuthOptions["providers"] = [
+    CredentialsProvider({
+      id: "credentials",
+      name: "Email and password",
+      credentials: {
+        email: { label: "Email", type: "email" },
+        password: { label: "Password", type: "password" },
+      },
+      async authorize(credentials, request) {
+        if (!credentials?.email || !credentials.password) return null;
+        try {
+          return await verifyCredentials(db(), {
+            email: credentials.email,
+            password: credentials.password,
+            ip: clientIp(request?.headers),
+          });
+        } catch (error) {
+          if (error instanceof AppError && error.code === "unauthorized") return null;
+          throw error;
+        }
+      },
+    }),
+  ];
+  if (config.AUTH_OIDC_ISSUER && config.AUTH_OIDC_CLIENT_ID && config.AUTH_OIDC_CLIENT_SECRET) {
+    providers.push({
+      id: "oidc",
+      name: "Company sign-in",
+      type: "oauth",
+      wellKnown: `${config.AUTH_OIDC_ISSUER.replace(/\/$/, "")}/.well-known/openid-configuration`,
+      clientId: config.AUTH_OIDC_CLIENT_ID,
+      clientSecret: config.AUTH_OIDC_CLIENT_SECRET,
+      authorization: { params: { scope: "openid email profile" } },
+      idToken: true,
+      checks: ["pkce", "state", "nonce"],
+      profile(profile: { sub: string; email?: string; name?: string }) {
+        return { id: profile.sub, email: profile.email ?? null, name: profile.name ?? null };
+      },
+    });
+  }
+
+  return {
+    secret: config.NEXTAUTH_SECRET,
+    session: { strategy: "jwt", maxAge: 12 * 60 * 60 },
+    pages: { signIn: "/login", error: "/login" },
+    providers,
+    logger: {
+      error: (code, metadata) => logger.error({ code, metadata }, "next-auth error"),
+      warn: (code) => logger.warn({ code }, "next-auth warning"),
+      debug: () => {},
+    },
+    callbacks: {
+      // Company sign-in admits only people who already have an enabled user
+      // here (matched by verified email): the IdP proves who they are, an
+      // admin decides what they may do.
+      async signIn({ user, account }) {
+        if (account?.provider !== "oidc") return true;
+        const email = user.email?.toLowerCase();
+        const local = email ? await db().user.findUnique({ where: { email } }) : null;
+        if (!local || !local.enabled) return "/login?error=AccessDenied";
+        await recordAuditEvent(db(), {
+          actorId: local.id,
+          action: "sign_in",
+          targetType: "user",
+          targetId: local.id,
+          details: { method: "oidc" },
+        });
+        user.id = local.id;
+        return true;
+      },
+      async jwt({ token, user }) {
+        if (user) token.sub = user.id;
+        return token;
+      },
+      async session({ session, token }) {
+        const user = token.sub ? await findActiveUser(db(), token.sub) : null;
+        if (!user) return { expires: session.expires } satisfies Session;
+        return { ...session, user };
+      },
+    },
+  };
+}

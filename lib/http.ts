@@ -1,0 +1,141 @@
+import "server-only";
+import { z } from "zod";
+import { AppError, errorBody } from "./errors";
+import { logger } from "./logger";
+import { parseOrThrow } from "./validation";
+import { userFromRequest } from "./auth/current-user";
+import type { SignedInUser } from "./auth/sign-in";
+
+/**
+ * The one route wrapper: authentication and role, zod parsing of params,
+ * query and body, and every error turned into {"error":{"code","message"}}
+ * with its catalogue status. Route files hold only the verb's work.
+ */
+
+const MAX_JSON_BODY_BYTES = 1_048_576;
+
+type Auth = "public" | "user" | "admin";
+type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteContext<A extends Auth, P, Q, B> {
+  request: Request;
+  user: A extends "public" ? SignedInUser | null : SignedInUser;
+  params: P;
+  query: Q;
+  body: B;
+  ip: string | null;
+}
+
+export interface JsonResult {
+  status?: number;
+  json: unknown;
+  headers?: Record<string, string>;
+}
+
+interface RouteOptions<A extends Auth, PS, QS, BS> {
+  auth: A;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+}
+
+type NextContext = { params: Promise<Record<string, string | string[]>> };
+
+export function route<
+  A extends Auth,
+  PS extends z.ZodType | undefined = undefined,
+  QS extends z.ZodType | undefined = undefined,
+  BS extends z.ZodType | undefined = undefined,
+>(
+  options: RouteOptions<A, PS, QS, BS>,
+  handler: (context: RouteContext<A, Infer<PS>, Infer<QS>, Infer<BS>>) => Promise<JsonResult | Response>,
+) {
+  return async (request: Request, next: NextContext): Promise<Response> => {
+    try {
+      const user = await authenticate(request, options.auth);
+      const params = options.params ? parseOrThrow(options.params, await next.params) : undefined;
+      const query = options.query
+        ? parseOrThrow(options.query, Object.fromEntries(new URL(request.url).searchParams), ["query"])
+        : undefined;
+      const body = options.body ? parseOrThrow(options.body, await readJsonBody(request)) : undefined;
+      const result = await handler({
+        request,
+        user: user as RouteContext<A, unknown, unknown, unknown>["user"],
+        params: params as Infer<PS>,
+        query: query as Infer<QS>,
+        body: body as Infer<BS>,
+        ip: clientIp(request),
+      });
+      if (result instanceof Response) return result;
+      return Response.json(result.json, { status: result.status ?? 200, headers: result.headers });
+    } catch (error) {
+      return errorResponse(error, request);
+    }
+  };
+}
+
+async function authenticate(request: Request, auth: Auth): Promise<SignedInUser | null> {
+  if (auth === "public") return null;
+  const user = await userFromRequest(request);
+  if (!user) throw new AppError("unauthorized", "Sign in or send an API key (Authorization: Bearer …)");
+  if (auth === "admin" && user.role !== "admin") throw new AppError("forbidden", "This needs the admin role");
+  return user;
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  // JSON only: a cross-site HTML form cannot send it without a CORS preflight,
+  // which together with SameSite=Lax cookies keeps session-authenticated
+  // writes safe without CSRF tokens.
+  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
+    throw new AppError("validation_failed", "Send the body as JSON with Content-Type: application/json");
+  }
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_JSON_BODY_BYTES) throw new AppError("payload_too_large", "The request body is larger than 1 MiB");
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) {
+    throw new AppError("payload_too_large", "The request body is larger than 1 MiB");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("validation_failed", "The request body is not valid JSON");
+  }
+}
+
+export function clientIp(request: Request): string | null {
+  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
+}
+
+/** Database down: the driver's connection errors, whichever layer wraps them. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "P1001", "P1017"].includes(code)) {
+      return true;
+    }
+    if (name === "DriverAdapterError" && typeof message === "string" && /connect|terminat|closed/i.test(message)) return true;
+    if (typeof message === "string" && /Connection terminated|ECONNREFUSED|connect ETIMEDOUT|the database system is (starting|shutting) /.test(message)) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function errorResponse(error: unknown, request?: Request): Response {
+  if (error instanceof AppError) {
+    return Response.json(errorBody(error), { status: error.status });
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ path: request ? new URL(request.url).pathname : undefined }, "database unavailable");
+    return Response.json(errorBody(new AppError("database_unavailable", "The database is unavailable; try again shortly")), {
+      status: 503,
+    });
+  }
+  // The message of an unknown error may hold anything: log it, answer blandly.
+  logger.error({ err: error, path: request ? new URL(request.url).pathname : undefined }, "unhandled error in route");
+  return Response.json(errorBody(new AppError("internal_error", "Something went wrong on our side")), { status: 500 });
+}

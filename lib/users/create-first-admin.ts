@@ -1,0 +1,44 @@
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import { hashPassword } from "../auth/password";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { parseOrThrow } from "../validation";
+import { firstAdminInput, toPublicUser, type PublicUser } from "./schemas";
+
+// Any constant: serialises concurrent "first admin" requests across processes.
+const FIRST_ADMIN_LOCK = 4_201_001;
+
+export async function isSetupDone(db: Db): Promise<boolean> {
+  return (await db.user.count()) > 0;
+}
+
+/**
+ * Creates the first admin of a fresh install. Only while there is no user at
+ * all: two browsers racing on a fresh install get one admin and one 409.
+ */
+export async function createFirstAdmin(
+  db: Db,
+  input: unknown,
+  ip: string | null,
+): Promise<PublicUser> {
+  const data = parseOrThrow(firstAdminInput, input);
+  const passwordHash = await hashPassword(data.password);
+  const user = await db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`;
+    if ((await tx.user.count()) > 0) {
+      throw new AppError("setup_done", "This install already has users: sign in instead");
+    }
+    return tx.user.create({
+      data: { email: data.email, name: data.name || data.email.split("@")[0]!, role: "admin", passwordHash },
+    });
+  });
+  await recordAuditEvent(db, {
+    actorId: user.id,
+    action: "setup.first_admin",
+    targetType: "user",
+    targetId: user.id,
+    details: { email: user.email },
+    ip,
+  });
+  return toPublicUser(user);
+}

@@ -1,0 +1,7 @@
+import type { Db } from "../db";
+import { toPublicUser, type PublicUser } from "./schemas";
+
+export async function listUsers(db: Db): Promise<PublicUser[]> {
+  const users = await db.user.findMany({ orderBy: { createdAt: "asc" } });
+  return users.map(toPublicUser);
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+// Shared by the forms, the REST API and the CLI: one definition of a valid user.
+export const emailSchema = z
+  .email({ error: "must be an email address" })
+  .max(254)
+  .transform((value) => value.toLowerCase());
+
+export const passwordSchema = z
+  .string()
+  .min(10, "must be at least 10 characters")
+  .max(200, "must be at most 200 characters");
+
+export const roleSchema = z.enum(["admin", "user"]);
+
+export const createUserInput = z.object({
+  email: emailSchema,
+  name: z.string().trim().max(120).optional(),
+  password: passwordSchema,
+  role: roleSchema.default("user"),
+});
+export type CreateUserInput = z.input<typeof createUserInput>;
+
+export const firstAdminInput = createUserInput.omit({ role: true });
+
+export const updateUserInput = z
+  .object({
+    name: z.string().trim().max(120).optional(),
+    role: roleSchema.optional(),
+    enabled: z.boolean().optional(),
+    password: passwordSchema.optional(),
+  })
+  .refine((value) => Object.values(value).some((field) => field !== undefined), {
+    error: "nothing to change",
+  });
+export type UpdateUserInput = z.infer<typeof updateUserInput>;
+
+/** What the API and pages show of a user: never the password hash. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: "admin" | "user";
+  enabled: boolean;
+  createdAt: string;
+}
+
+export function toPublicUser(user: {
+  id: string;
+  email: string;
+  name: string;
+  role: "admin" | "user";
+  enabled: boolean;
+  createdAt: Date;
+}): PublicUser {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    enabled: user.enabled,
+    createdAt: user.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,43 @@
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import { hashPassword } from "../auth/password";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { parseOrThrow } from "../validation";
+import { toPublicUser, updateUserInput, type PublicUser } from "./schemas";
+
+export async function updateUser(
+  db: Db,
+  userId: string,
+  input: unknown,
+  actor: { id: string | null; ip?: string | null },
+): Promise<PublicUser> {
+  const data = parseOrThrow(updateUserInput, input);
+  const user = await db.user.findUnique({ where: { id: userId } });
+  if (!user) throw new AppError("not_found", "No such user");
+  if (userId === actor.id && (data.enabled === false || data.role === "user")) {
+    // Without this an admin can lock every admin out of the install.
+    throw new AppError("conflict", "You cannot disable yourself or take away your own admin role");
+  }
+  const updated = await db.user.update({
+    where: { id: userId },
+    data: {
+      name: data.name,
+      role: data.role,
+      enabled: data.enabled,
+      passwordHash: data.password ? await hashPassword(data.password) : undefined,
+    },
+  });
+  await recordAuditEvent(db, {
+    actorId: actor.id,
+    action: "user.update",
+    targetType: "user",
+    targetId: userId,
+    details: {
+      changed: Object.entries(data).flatMap(([field, value]) => (value === undefined ? [] : [field])),
+      role: data.role,
+      enabled: data.enabled,
+    },
+    ip: actor.ip,
+  });
+  return toPublicUser(updated);
+}

@@ -1,0 +1,18 @@
+import type { z } from "zod";
+import { AppError, type ValidationIssue } from "./errors";
+
+export function zodIssues(error: z.ZodError, prefix: string[] = []): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+}
+
+/** Parses input against a schema or throws 400 validation_failed listing every problem by path. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix: string[] = []): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = zodIssues(result.error, prefix);
+  const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+  throw new AppError("validation_failed", `Invalid input: ${summary}`, issues);
+}

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { startAppServer, type AppServer } from "../support/app-server";
+import { HttpSession } from "../support/http-session";
+import { runCli } from "../support/cli";
+
+let app: AppServer;
+let admin: HttpSession;
+
+beforeAll(async () => {
+  app = await startAppServer();
+  admin = new HttpSession(app.url);
+});
+
+describe("sign-in, roles and API keys over HTTP", () => {
+  it("reports health with the database", async () => {
+    const response = await fetch(`${app.url}/api/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", db: "ok" });
+  });
+
+  it("validates the first-admin form and names each bad field", async () => {
+    const response = await admin.request("/api/v1/setup", { method: "POST", json: { email: "nope", password: "short" } });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
+    expect(body.error.code).toBe("validation_failed");
+    expect(body.error.issues.map((issue) => issue.path).sort()).toEqual(["email", "password"]);
+  });
+
+  it("creates the first admin once, then refuses with 409", async () => {
+    const first = await admin.request("/api/v1/setup", {
+      method: "POST",
+      json: { email: "Ada@Example.test", name: "Ada", password: "a long passphrase" },
+    });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ email: "ada@example.test", role: "admin", enabled: true });
+    const second = await admin.request("/api/v1/setup", {
+      method: "POST",
+      json: { email: "eve@example.test", password: "another passphrase" },
+    });
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { error: { code: string } }).error.code).toBe("setup_done");
+  });
+
+  it("signs in with the credentials provider and shows the user in the session", async () => {
+    expect((await admin.signIn("ada@example.test", "a long passphrase")).status).toBe(200);
+    const user = await admin.sessionUser();
+    expect(user).toMatchObject({ email: "ada@example.test", name: "Ada", role: "admin" });
+    expect(typeof user?.id).toBe("string");
+    expect(JSON.stringify(user)).not.toContain("scrypt");
+  });
+
+  it("answers 401 without credentials and 403 for the wrong role", async () => {
+    const anonymous = await fetch(`${app.url}/api/v1/users`);
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+
+    const created = await admin.request("/api/v1/users", {
+      method: "POST",
+      json: { email: "carol@example.test", name: "Carol", password: "carol's passphrase", role: "user" },
+    });
+    expect(created.status).toBe(201);
+    const carol = new HttpSession(app.url);
+    await carol.signIn("carol@example.test", "carol's passphrase");
+    expect((await carol.sessionUser())?.role).toBe("user");
+    const forbidden = await carol.request("/api/v1/users");
+    expect(forbidden.status).toBe(403);
+    expect(((await forbidden.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+  });
+
+  it("applies a role change and a disabled account at once, without a new sign-in", async () => {
+    const { items } = (await (await admin.request("/api/v1/users")).json()) as { items: { id: string; email: string }[] };
+    const carolId = items.find((user) => user.email === "carol@example.test")!.id;
+    const carol = new HttpSession(app.url);
+    await carol.signIn("carol@example.test", "carol's passphrase");
+
+    await admin.request(`/api/v1/users/${carolId}`, { method: "PATCH", json: { role: "admin" } });
+    expect((await carol.request("/api/v1/users")).status).toBe(200);
+
+    await admin.request(`/api/v1/users/${carolId}`, { method: "PATCH", json: { enabled: false } });
+    expect((await carol.request("/api/v1/me")).status).toBe(401);
+    expect(await carol.sessionUser()).toBeUndefined();
+    const retry = await new HttpSession(app.url).signIn("carol@example.test", "carol's passphrase");
+    expect(((await retry.json()) as { url: string }).url).toContain("error=CredentialsSignin");
+  });
+
+  it("refuses the 11th failed sign-in for an address within a minute with 429", async () => {
+    const attacker = new HttpSession(app.url);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const response = await attacker.signIn("dave@example.test", `guess ${attempt}`);
+      expect(response.status).toBe(401);
+    }
+    const locked = await attacker.signIn("dave@example.test", "guess 11");
+    expect(locked.status).toBe(429);
+    expect(((await locked.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  });
+
+  it("creates an API key with the CLI that authenticates as its user", async () => {
+    const created = runCli(["api-key", "create", "--email", "ada@example.test"], app.env);
+    expect(created.stderr).toBe("");
+    expect(created.status).toBe(0);
+    const key = /cak_[A-Za-z0-9_-]+/.exec(created.stdout)?.[0];
+    expect(key).toBeDefined();
+
+    const me = await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: "ada@example.test", role: "admin" });
+
+    const wrong = await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}x` } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("creates users with the CLI and rejects bad input with exit code 1 and a message", async () => {
+    const ok = runCli(["user", "create", "--email", "erin@example.test", "--password", "erins passphrase", "--role", "user"], app.env);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("Created user erin@example.test");
+    const bad = runCli(["user", "create", "--email", "not-an-address", "--password", "x"], app.env);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("email: must be an email address");
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,60 @@
+import { mkdtempSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../lib/db/migrate";
+import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
+import { launchBrowser } from "../support/browser";
+import { startAppServer, type AppServer } from "../support/app-server";
+import { databaseUrlWithName } from "../support/database-url";
+
+let cluster: EmbeddedPostgresHandle;
+let dataDir: string;
+let app: AppServer;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.resolve(".data/e2e-outage-"));
+  cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query("CREATE DATABASE app");
+  await admin.end();
+  const databaseUrl = databaseUrlWithName(cluster.url, "app");
+  await migrate(databaseUrl, { log: () => {} });
+  app = await startAppServer({ databaseUrl });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe("the web app while its database goes down and comes back", () => {
+  it("answers 503 on /api/health and an error page, without crashing, then recovers", async () => {
+    expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+
+    await cluster.stop();
+    const health = await fetch(`${app.url}/api/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: "error", db: "unavailable" });
+    expect((await fetch(`${app.url}/login`)).status).toBe(500);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${app.url}/login`);
+      await page.waitForSelector("h1:text('Something went wrong')");
+    } finally {
+      await browser.close();
+    }
+    const api = await fetch(`${app.url}/api/v1/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "ada@example.test", password: "a long passphrase" }),
+    });
+    expect(api.status).toBe(503);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("database_unavailable");
+
+    cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
+    expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+    expect((await fetch(`${app.url}/login`, { redirect: "manual" })).status).toBe(307);
+  });
+});

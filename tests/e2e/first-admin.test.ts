@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "../support/browser";
+import { startAppServer } from "../support/app-server";
+
+let appUrl: string;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  appUrl = (await startAppServer()).url;
+  browser = await launchBrowser();
+  context = browser.context;
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function signIn(email: string, password: string) {
+  await page.goto(`${appUrl}/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+}
+
+async function signOut() {
+  await page.click("text=Sign out");
+  await page.waitForURL(`${appUrl}/login`);
+}
+
+describe("a fresh install in the browser", () => {
+  it("sends the first visitor to create the first admin, then to the dashboard", async () => {
+    await page.goto(appUrl);
+    expect(new URL(page.url()).pathname).toBe("/setup");
+    await page.fill("#name", "Ada Admin");
+    await page.fill("#email", "ada@example.test");
+    await page.fill("#password", "correct horse battery");
+    await page.fill("#confirm", "correct horse battery");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("h1:text('Dashboard')");
+    expect(await page.textContent("[data-testid=signed-in-as]")).toBe("ada@example.test");
+  });
+
+  it("no longer offers the setup page once an admin exists", async () => {
+    const response = await page.goto(`${appUrl}/setup`);
+    expect(response?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe("/");
+  });
+
+  it("signs out and signs back in", async () => {
+    await signOut();
+    await signIn("ada@example.test", "wrong password!");
+    await page.waitForSelector("p.error");
+    expect(await page.textContent("p.error")).toBe("Wrong email or password");
+    await signIn("ada@example.test", "correct horse battery");
+    await page.waitForSelector("h1:text('Dashboard')");
+  });
+
+  it("lets the admin add a user, who gets 403 on admin pages", async () => {
+    await page.goto(`${appUrl}/admin/users`);
+    await page.fill("#new-email", "bob@example.test");
+    await page.fill("#new-name", "Bob");
+    await page.fill("#new-password", "bobs password 1");
+    await page.click("form button[type=submit]");
+    await page.waitForSelector("td:text('bob@example.test')");
+    await signOut();
+
+    await signIn("bob@example.test", "bobs password 1");
+    await page.waitForSelector("h1:text('Dashboard')");
+    const response = await page.goto(`${appUrl}/admin/users`);
+    expect(response?.status()).toBe(403);
+    expect(await page.textContent("h1")).toContain("403");
+  });
+});

@@ -1,0 +1,49 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { registerCleanup } from "./cleanup";
+import { generateKeyringEntry } from "../../lib/crypto";
+import { createTestDatabase } from "./test-database";
+import { freePort, waitForHttp } from "./net";
+
+export interface AppServer {
+  url: string;
+  databaseUrl: string;
+  /** The environment the server runs with, for a CLI run against the same database. */
+  env: Record<string, string>;
+}
+
+/**
+ * Serves the production build with `next start` on a fresh database of its
+ * own, so each e2e file starts from a fresh install. Stopped after the file.
+ */
+export async function startAppServer(options: { databaseUrl?: string } = {}): Promise<AppServer> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    ENCRYPTION_KEYS: generateKeyringEntry("v1"),
+    NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+    APP_URL: url,
+    LOG_LEVEL: "fatal",
+  };
+  const server = spawn(
+    process.execPath,
+    [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      // `next start` runs the server in a child process: signal the whole group.
+      detached: true,
+      env: { ...process.env, ...env, NODE_ENV: "production", NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
+    },
+  );
+  registerCleanup(async () => {
+    if (server.exitCode !== null) return;
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    process.kill(-server.pid!, "SIGTERM");
+    await exited;
+  });
+  await waitForHttp(`${url}/api/health`, 60_000);
+  return { url, databaseUrl, env };
+}

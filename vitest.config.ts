@@ -1,0 +1,44 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects: unit (no I/O), integration (real PostgreSQL and peers),
+// e2e (Chromium against `next start`). `npm test` runs all three.
+export default defineConfig({
+  test: {
+    reporters: ["default"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["tests/unit/**/*.test.ts"],
+          setupFiles: ["tests/support/setup-test-file.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          setupFiles: ["tests/support/setup-test-file.ts"],
+          globalSetup: ["tests/support/global-setup-database.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Two cores here: more forks only fight over them.
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["tests/e2e/**/*.test.ts"],
+          setupFiles: ["tests/support/setup-test-file.ts"],
+          globalSetup: ["tests/support/global-setup-database.ts", "tests/support/global-setup-app.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
