@@ -9,6 +9,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Projects run one group after another: cheap failures first, and
+          // the two cores are not shared between a build and a test server.
+          sequence: { groupOrder: 0 },
           include: ["tests/unit/**/*.test.ts"],
           setupFiles: ["tests/support/setup-test-file.ts"],
           environment: "node",
@@ -17,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          sequence: { groupOrder: 1 },
           include: ["tests/integration/**/*.test.ts"],
           setupFiles: ["tests/support/setup-test-file.ts"],
           globalSetup: ["tests/support/global-setup-database.ts"],
@@ -30,6 +34,7 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          sequence: { groupOrder: 2 },
           include: ["tests/e2e/**/*.test.ts"],
           setupFiles: ["tests/support/setup-test-file.ts"],
           globalSetup: ["tests/support/global-setup-database.ts", "tests/support/global-setup-app.ts"],

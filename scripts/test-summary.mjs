@@ -22,5 +22,7 @@ for (const suite of report.testResults ?? []) {
   // A file that failed before its tests ran (import error, hook failure) has no assertion results.
   if (suite.status === "failed" && !(suite.assertionResults ?? []).some((test) => test.status === "failed")) failed++;
 }
+// An error outside any test (a broken config, an unhandled rejection) fails the run too.
+if (report.success === false && failed === 0) failed++;
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -32,7 +32,7 @@ describe("users, sign-in and API keys on PostgreSQL", () => {
     expect(await isSetupDone(db)).toBe(false);
     const results = await Promise.allSettled([
       createFirstAdmin(db, { email: "ada@example.test", password: "a long passphrase" }, null),
-      createFirstAdmin(db, { email: "eve@example.test", password: "a long passphrase" }, null),
+      createFirstAdmin(db, { email: "ada@example.test", name: "Second tab", password: "a long passphrase" }, null),
     ]);
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((result) => result.status === "rejected") as PromiseRejectedResult;
