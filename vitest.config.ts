@@ -20,6 +20,8 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          // Expected failures (refused callbacks, a provider that is down) log warnings: keep the report readable.
+          env: { LOG_LEVEL: "silent" },
           sequence: { groupOrder: 1 },
           include: ["tests/integration/**/*.test.ts"],
           setupFiles: ["tests/support/setup-test-file.ts"],

@@ -80,7 +80,11 @@ export async function buildIfNeeded(log: (message: string) => void): Promise<voi
   log("Building the web app (first start or changed sources; takes a minute or two)");
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXT_BIN, "build"], { stdio: "inherit", env: childProcessEnv({ NODE_ENV: "production" }) });
+    // Build output goes to stderr: stdout stays for what the caller prints (the URL, bench JSON).
+    const child = spawn(process.execPath, [NEXT_BIN, "build"], {
+      stdio: ["ignore", process.stderr, process.stderr],
+      env: childProcessEnv({ NODE_ENV: "production" }),
+    });
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed with exit code ${code}`))));
   });
   writeFileSync(BUILD_STAMP, stamp);

@@ -8,6 +8,7 @@ export const sealedColumns = [
   { table: "token_cache", column: "access_token_sealed" },
   { table: "token_cache", column: "refresh_token_sealed" },
   { table: "auth_requests", column: "code_verifier_sealed" },
+  { table: "auth_requests", column: "pending_tokens_sealed" },
   { table: "email_accounts", column: "password_sealed" },
 ] as const;
 

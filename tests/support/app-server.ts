@@ -17,7 +17,7 @@ export interface AppServer {
  * Serves the production build with `next start` on a fresh database of its
  * own, so each e2e file starts from a fresh install. Stopped after the file.
  */
-export async function startAppServer(options: { databaseUrl?: string } = {}): Promise<AppServer> {
+export async function startAppServer(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<AppServer> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -27,6 +27,7 @@ export async function startAppServer(options: { databaseUrl?: string } = {}): Pr
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     APP_URL: url,
     LOG_LEVEL: "fatal",
+    ...options.env,
   };
   const server = spawn(
     process.execPath,

@@ -1,0 +1,37 @@
+import { db } from "../../../../../lib/db";
+import { env } from "../../../../../lib/env";
+import { logger } from "../../../../../lib/logger";
+import { optionalPageUser } from "../../../../../lib/auth/current-user";
+import { CallbackError, completeAuthorization } from "../../../../../lib/oauth/complete-authorization";
+import { clientIp } from "../../../../../lib/http";
+
+export const dynamic = "force-dynamic";
+
+function redirect(path: string): Response {
+  return new Response(null, { status: 302, headers: { location: new URL(path, env().APP_URL).toString(), "cache-control": "no-store" } });
+}
+
+/**
+ * The Redirect URI. Every outcome is a redirect within this site: the
+ * success path, the identity-switch confirmation, or the connections page
+ * with an error code it explains. Nothing is stored on failure.
+ */
+export async function GET(request: Request, context: { params: Promise<{ appId: string }> }): Promise<Response> {
+  const { appId } = await context.params;
+  const failurePath = (error: CallbackError) => {
+    const query = new URLSearchParams({ error: error.code, app: appId });
+    if (error.providerError?.code) query.set("provider_error", error.providerError.code);
+    if (error.providerError?.aadsts) query.set("aadsts", error.providerError.aadsts);
+    return `/connections?${query}`;
+  };
+  try {
+    if (!/^[0-9a-f-]{36}$/i.test(appId)) throw new CallbackError("unknown_state", "Unknown connected app");
+    const user = await optionalPageUser();
+    const next = await completeAuthorization(db(), { connectedAppId: appId, userId: user?.id ?? null, callbackParams: new URL(request.url).searchParams, ip: clientIp(request) });
+    return redirect(next);
+  } catch (error) {
+    if (error instanceof CallbackError) return redirect(failurePath(error));
+    logger.error({ err: error, connectedAppId: appId }, "OAuth callback failed");
+    return redirect(`/connections?${new URLSearchParams({ error: "internal", app: appId })}`);
+  }
+}

@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { db } from "../../../../../../lib/db";
+import { route } from "../../../../../../lib/http";
+import { resolveIdentitySwitch } from "../../../../../../lib/oauth/confirm-identity-switch";
+
+const params = z.object({ requestId: z.uuid() });
+const body = z.object({ accept: z.boolean() });
+
+/** Accept or decline a reconnection made with another provider account than before. */
+export const POST = route({ auth: "user", params, body }, async ({ params, body, user, ip }) => {
+  await resolveIdentitySwitch(db(), { authRequestId: params.requestId, userId: user.id, accept: body.accept, ip });
+  return { json: { accepted: body.accept } };
+});

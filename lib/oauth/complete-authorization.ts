@@ -1,0 +1,135 @@
+import * as oidc from "openid-client";
+import type { Db } from "../db";
+import { open, seal } from "../crypto";
+import { logger } from "../logger";
+import type { ConnectedApp } from "../generated/prisma/client";
+import { getConnectedAppOrThrow } from "../connected-apps/get-connected-app-or-throw";
+import { redirectUriFor } from "../connected-apps/redirect-uri";
+import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
+import { obtainedTokens, serializeTokens, type ObtainedTokens } from "../tokens/obtained-tokens";
+import { storeAuthorizedTokens } from "../tokens/store-authorized-tokens";
+import { providerConfiguration } from "./provider-configuration";
+import { hashState, verifierColumn } from "./start-authorization";
+import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
+import { aadstsCode } from "./explain-provider-error";
+
+export const pendingTokensColumn = sealedColumns.find((column) => column.column === "pending_tokens_sealed")!;
+
+export type CallbackErrorCode =
+  | "missing_state"
+  | "unknown_state"
+  | "state_used"
+  | "state_expired"
+  | "not_signed_in"
+  | "wrong_user"
+  | "provider_error"
+  | "exchange_failed"
+  | "id_token_invalid";
+
+/** A refused callback: nothing was stored. `providerError` is the provider's OAuth code, if any. */
+export class CallbackError extends Error {
+  override name = "CallbackError";
+  constructor(
+    readonly code: CallbackErrorCode,
+    message: string,
+    readonly providerError?: { code: string; aadsts: string | null },
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The Redirect URI's work: checks state (known, this app, unused, unexpired,
+ * this user), exchanges the code with the PKCE verifier, lets openid-client
+ * check the ID token (issuer, audience, nonce, expiry), then stores the
+ * tokens, or parks them when another provider account consented than the one
+ * connected before. Returns where to send the browser.
+ */
+export async function completeAuthorization(
+  db: Db,
+  input: { connectedAppId: string; userId: string | null; callbackParams: URLSearchParams; ip?: string | null },
+): Promise<string> {
+  // The Redirect URI as registered, with the provider's answer: openid-client
+  // derives the token request's redirect_uri from it, and the URL this
+  // request reached us on may differ (a proxy, localhost vs 127.0.0.1).
+  const callbackUrl = new URL(redirectUriFor(input.connectedAppId));
+  callbackUrl.search = input.callbackParams.toString();
+  const state = callbackUrl.searchParams.get("state");
+  if (!state) throw new CallbackError("missing_state", "The provider's answer has no state parameter");
+  const request = await db.authRequest.findUnique({ where: { stateHash: hashState(state) } });
+  if (!request || request.connectedAppId !== input.connectedAppId) {
+    throw new CallbackError("unknown_state", "This answer does not belong to a connection started here");
+  }
+  // Single use, even when a check below fails: a replayed answer finds it used.
+  const { count } = await db.authRequest.updateMany({ where: { id: request.id, usedAt: null }, data: { usedAt: new Date() } });
+  if (count === 0) throw new CallbackError("state_used", "This answer was already used");
+  if (request.expiresAt.getTime() < Date.now()) throw new CallbackError("state_expired", "The connection attempt expired (10 minutes)");
+  if (!input.userId) throw new CallbackError("not_signed_in", "Sign in before connecting an account");
+  if (request.userId !== input.userId) {
+    throw new CallbackError("wrong_user", "This connection was started by another user of this app");
+  }
+
+  const providerError = callbackUrl.searchParams.get("error");
+  if (providerError) {
+    const description = callbackUrl.searchParams.get("error_description");
+    logger.info({ connectedAppId: input.connectedAppId, providerError, description }, "provider refused the authorization");
+    throw new CallbackError("provider_error", "The provider refused the authorization", {
+      code: providerError.replace(/[^a-z_]/g, "").slice(0, 50),
+      aadsts: aadstsCode(description),
+    });
+  }
+
+  const app = await getConnectedAppOrThrow(db, input.connectedAppId);
+  const tokens = await exchangeCode(app, request, callbackUrl, state);
+
+  const existing = await db.tokenCache.findUnique({
+    where: { connectedAppId_principalKey: { connectedAppId: app.id, principalKey: input.userId } },
+  });
+  const newSubject = tokens.identity?.subject;
+  if (existing?.providerSubject && newSubject && existing.providerSubject !== newSubject) {
+    await db.authRequest.update({
+      where: { id: request.id },
+      data: { pendingTokensSealed: seal(serializeTokens(tokens), sealedColumnContext(pendingTokensColumn, request.id)) },
+    });
+    return `/connections/confirm/${request.id}`;
+  }
+  await storeAuthorizedTokens(db, { connectedAppId: app.id, userId: input.userId, tokens, ip: input.ip });
+  return isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH;
+}
+
+async function exchangeCode(
+  app: ConnectedApp,
+  request: { id: string; codeVerifierSealed: string | null; nonce: string | null },
+  callbackUrl: URL,
+  state: string,
+): Promise<ObtainedTokens> {
+  const verifier = request.codeVerifierSealed
+    ? open(request.codeVerifierSealed, sealedColumnContext(verifierColumn, request.id))
+    : undefined;
+  try {
+    const response = await oidc.authorizationCodeGrant(
+      providerConfiguration(app),
+      callbackUrl,
+      {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: request.nonce ?? undefined,
+        idTokenExpected: request.nonce !== null,
+      },
+    );
+    return obtainedTokens(response, app.scopes);
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
+      logger.warn({ connectedAppId: app.id, providerError: error.error, description: error.error_description }, "code exchange refused");
+      throw new CallbackError("exchange_failed", "The provider refused to exchange the authorization code", {
+        code: error.error,
+        aadsts: aadstsCode(error.error_description),
+      });
+    }
+    if (error instanceof oidc.ClientError) {
+      logger.warn({ connectedAppId: app.id, code: error.code, message: error.message }, "ID token or response check failed");
+      throw new CallbackError("id_token_invalid", `The provider's answer failed a check (${error.code ?? "invalid"})`);
+    }
+    throw error;
+  }
+}

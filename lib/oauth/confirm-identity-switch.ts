@@ -1,0 +1,69 @@
+import type { Db } from "../db";
+import { open } from "../crypto";
+import { AppError } from "../errors";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { sealedColumnContext } from "../secrets/sealed-columns";
+import { deserializeTokens } from "../tokens/obtained-tokens";
+import { storeAuthorizedTokens } from "../tokens/store-authorized-tokens";
+import { pendingTokensColumn } from "./complete-authorization";
+import { AUTH_REQUEST_LIFETIME_MS } from "./start-authorization";
+
+export interface PendingIdentitySwitch {
+  authRequestId: string;
+  connectedAppId: string;
+  providerName: string;
+  previousEmail: string | null;
+  previousSubject: string | null;
+  newEmail: string | null;
+  newSubject: string | null;
+}
+
+async function pendingRequestOrThrow(db: Db, authRequestId: string, userId: string) {
+  const request = await db.authRequest.findUnique({ where: { id: authRequestId }, include: { connectedApp: true } });
+  if (!request || request.userId !== userId || !request.pendingTokensSealed) {
+    throw new AppError("not_found", "No connection is waiting for your confirmation");
+  }
+  if (request.createdAt.getTime() + 2 * AUTH_REQUEST_LIFETIME_MS < Date.now()) {
+    throw new AppError("not_found", "The confirmation expired: connect again");
+  }
+  return request;
+}
+
+/** What the confirmation page shows: the account connected before and the one that consented now. */
+export async function getPendingIdentitySwitch(db: Db, authRequestId: string, userId: string): Promise<PendingIdentitySwitch> {
+  const request = await pendingRequestOrThrow(db, authRequestId, userId);
+  const tokens = deserializeTokens(open(request.pendingTokensSealed!, sealedColumnContext(pendingTokensColumn, request.id)));
+  const existing = await db.tokenCache.findUnique({
+    where: { connectedAppId_principalKey: { connectedAppId: request.connectedAppId, principalKey: userId } },
+  });
+  return {
+    authRequestId: request.id,
+    connectedAppId: request.connectedAppId,
+    providerName: request.connectedApp.providerName,
+    previousEmail: existing?.providerEmail ?? null,
+    previousSubject: existing?.providerSubject ?? null,
+    newEmail: tokens.identity?.email ?? null,
+    newSubject: tokens.identity?.subject ?? null,
+  };
+}
+
+/** Accept: the connection now uses the new account. Decline: the new tokens are dropped. */
+export async function resolveIdentitySwitch(
+  db: Db,
+  input: { authRequestId: string; userId: string; accept: boolean; ip?: string | null },
+): Promise<void> {
+  const request = await pendingRequestOrThrow(db, input.authRequestId, input.userId);
+  const tokens = deserializeTokens(open(request.pendingTokensSealed!, sealedColumnContext(pendingTokensColumn, request.id)));
+  await db.authRequest.update({ where: { id: request.id }, data: { pendingTokensSealed: null } });
+  if (input.accept) {
+    await storeAuthorizedTokens(db, { connectedAppId: request.connectedAppId, userId: input.userId, tokens, ip: input.ip });
+  }
+  await recordAuditEvent(db, {
+    actorId: input.userId,
+    action: input.accept ? "connection.identity_switch_accepted" : "connection.identity_switch_declined",
+    targetType: "connected_app",
+    targetId: request.connectedAppId,
+    details: { newEmail: tokens.identity?.email ?? undefined },
+    ip: input.ip,
+  });
+}

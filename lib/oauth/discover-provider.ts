@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { AppError } from "../errors";
+import { ProviderNetworkError, safeFetch } from "../net/safe-fetch";
+
+export interface DiscoveredProvider {
+  issuer: string;
+  authorizationUri: string;
+  tokenUri: string;
+  revocationUri: string | null;
+  userinfoUri: string | null;
+  introspectionUri: string | null;
+  scopesSupported: string[];
+  tokenEndpointAuthMethods: string[];
+}
+
+const discoveryDocument = z.object({
+  issuer: z.string().min(1),
+  authorization_endpoint: z.url(),
+  token_endpoint: z.url(),
+  revocation_endpoint: z.url().optional(),
+  userinfo_endpoint: z.url().optional(),
+  introspection_endpoint: z.url().optional(),
+  scopes_supported: z.array(z.string()).optional(),
+  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+});
+
+const WELL_KNOWN = "/.well-known/openid-configuration";
+
+/** Accepts the configuration URL itself or the issuer URL it belongs to. */
+export function configurationUrlFor(url: string): URL {
+  const parsed = new URL(url);
+  if (!parsed.pathname.includes("/.well-known/")) {
+    parsed.pathname = `${parsed.pathname.replace(/\/+$/, "")}${WELL_KNOWN}`;
+  }
+  return parsed;
+}
+
+/**
+ * The issuer must be the configuration URL without the well-known suffix
+ * (OpenID Connect Discovery 4.3). Microsoft's multi-tenant documents publish
+ * `{tenantid}` in place of the tenant: any one path segment matches it.
+ */
+export function issuerMatches(issuer: string, configurationUrl: URL): boolean {
+  const expected = configurationUrl.toString().replace(WELL_KNOWN, "").replace(/\/+$/, "");
+  const given = issuer.replace(/\/+$/, "");
+  if (!given.includes("{tenantid}")) return given === expected;
+  const pattern = given.split("{tenantid}").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+");
+  return new RegExp(`^${pattern}$`).test(expected);
+}
+
+/** Fetches and checks an OpenID Provider's configuration document. */
+export async function discoverProvider(url: string): Promise<DiscoveredProvider> {
+  const configurationUrl = configurationUrlFor(url);
+  const host = configurationUrl.host;
+  let response: Response;
+  try {
+    response = await safeFetch(configurationUrl, { headers: { accept: "application/json" } });
+  } catch (error) {
+    if (error instanceof ProviderNetworkError) {
+      if (error.reason === "blocked_address" || error.reason === "insecure_url") {
+        throw new AppError("validation_failed", error.message, [{ path: "url", message: error.message }]);
+      }
+      throw new AppError("provider_unavailable", `Could not fetch the OpenID configuration from ${host}: ${error.message}`);
+    }
+    throw error;
+  }
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get("location");
+    throw new AppError(
+      "provider_error",
+      `${configurationUrl} redirects${location ? ` to ${location}` : ""}; enter the final URL instead`,
+    );
+  }
+  if (!response.ok) {
+    throw new AppError("provider_error", `${host} answered HTTP ${response.status} for ${configurationUrl}`);
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    throw new AppError("provider_error", `${configurationUrl} did not return JSON: is it an OpenID configuration URL?`);
+  }
+  const parsed = discoveryDocument.safeParse(body);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))].join(", ");
+    throw new AppError("provider_error", `The document at ${configurationUrl} is not a valid OpenID configuration (bad or missing: ${fields})`);
+  }
+  const document = parsed.data;
+  if (!issuerMatches(document.issuer, configurationUrl)) {
+    throw new AppError(
+      "provider_error",
+      `The document at ${configurationUrl} names the issuer ${document.issuer}, which does not match its URL: a wrong or spoofed configuration`,
+    );
+  }
+  return {
+    issuer: document.issuer,
+    authorizationUri: document.authorization_endpoint,
+    tokenUri: document.token_endpoint,
+    revocationUri: document.revocation_endpoint ?? null,
+    userinfoUri: document.userinfo_endpoint ?? null,
+    introspectionUri: document.introspection_endpoint ?? null,
+    scopesSupported: document.scopes_supported ?? [],
+    tokenEndpointAuthMethods: document.token_endpoint_auth_methods_supported ?? [],
+  };
+}

@@ -1,0 +1,29 @@
+import type { Db } from "../db";
+import { notify, resolveNotifications } from "../notifications/notify";
+
+export const RECONNECT_NOTIFICATION = "connection.needs_reauth";
+
+/**
+ * What follows a connection's status change: the owner is told to reconnect,
+ * and told no more once they did. (Mail accounts that depend on the
+ * connection pause and resume through the job queue: lib/mail.)
+ */
+export async function publishConnectionStatus(
+  db: Db,
+  change: { tokenCacheId: string; status: "active" | "needs_reauth" | "disconnected"; previous: string; reason?: string },
+): Promise<void> {
+  const row = await db.tokenCache.findUnique({ where: { id: change.tokenCacheId }, include: { connectedApp: true } });
+  if (!row?.userId) return;
+  const link = `/connections#${row.connectedAppId}`;
+  if (change.status === "needs_reauth") {
+    await notify(db, {
+      userId: row.userId,
+      kind: RECONNECT_NOTIFICATION,
+      title: `Reconnect your ${row.connectedApp.providerName} account`,
+      body: `${row.connectedApp.providerName} no longer accepts this app's access${row.providerEmail ? ` to ${row.providerEmail}` : ""}${change.reason ? ` (${change.reason})` : ""}. Open My connections and click Reconnect.`,
+      link,
+    });
+  } else {
+    await resolveNotifications(db, { userId: row.userId, kind: RECONNECT_NOTIFICATION, link });
+  }
+}

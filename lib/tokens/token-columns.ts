@@ -1,0 +1,13 @@
+import { open, seal } from "../crypto";
+import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
+
+const accessColumn = sealedColumns.find((column) => column.column === "access_token_sealed")!;
+const refreshColumn = sealedColumns.find((column) => column.column === "refresh_token_sealed")!;
+
+export const sealAccessToken = (rowId: string, token: string) => seal(token, sealedColumnContext(accessColumn, rowId));
+export const sealRefreshToken = (rowId: string, token: string) => seal(token, sealedColumnContext(refreshColumn, rowId));
+export const openAccessToken = (rowId: string, sealed: string) => open(sealed, sealedColumnContext(accessColumn, rowId));
+export const openRefreshToken = (rowId: string, sealed: string) => open(sealed, sealedColumnContext(refreshColumn, rowId));
+
+/** The app-only (client-credentials) token of an app has this principal key. */
+export const APP_PRINCIPAL = "app";

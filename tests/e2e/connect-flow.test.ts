@@ -1,0 +1,101 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { launchBrowser } from "../support/browser";
+import { startAppServer, type AppServer } from "../support/app-server";
+import { startTestProvider, type TestProvider } from "../support/oidc-provider";
+import { registerCleanup } from "../support/cleanup";
+import { HttpSession } from "../support/http-session";
+
+let app: AppServer;
+let provider: TestProvider;
+let page: Page;
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+  registerCleanup(() => provider.close());
+  app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
+  const setup = new HttpSession(app.url);
+  await setup.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await setup.signIn("ada@example.test", "a long passphrase");
+  await setup.request("/api/v1/users", {
+    method: "POST",
+    json: { email: "uma@example.test", password: "umas passphrase", role: "user" },
+  });
+  const browser = await launchBrowser();
+  registerCleanup(() => browser.close());
+  page = await browser.context.newPage();
+});
+
+async function signIn(email: string, password: string) {
+  await page.goto(`${app.url}/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.click("button[type=submit]");
+  await page.waitForSelector("h1:text('Dashboard')");
+}
+
+describe("Connected App by discovery, then Connect to … in Chromium", () => {
+  let appId: string;
+
+  it("lets the admin create the app from its OpenID configuration URL and shows the Redirect URI", async () => {
+    await signIn("ada@example.test", "a long passphrase");
+    await page.goto(`${app.url}/admin/connected-apps/new`);
+    await page.fill("#providerName", "Test IdP");
+    await page.fill("#openidConfigurationUrl", provider.discoveryUrl);
+    await page.click("text=Get OpenID Configuration");
+    await page.waitForSelector("p.notice");
+    expect(await page.inputValue("#issuer")).toBe(provider.issuer);
+    expect(await page.inputValue("#tokenUri")).toBe(`${provider.issuer}/token`);
+    await page.fill("#clientId", "e2e-client");
+    await page.fill("#clientSecret", "e2e-client-secret-value");
+    await page.fill("#new-scope", "offline_access");
+    await page.click("text=Add scope");
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/admin\/connected-apps\/[0-9a-f-]{36}$/);
+    appId = page.url().split("/").at(-1)!;
+    const redirectUri = await page.inputValue("#redirectUri");
+    expect(redirectUri).toBe(`${app.url}/api/oauth/callback/${appId}`);
+    expect(await page.content()).not.toContain("e2e-client-secret-value");
+    await provider.addClient({ clientId: "e2e-client", clientSecret: "e2e-client-secret-value", redirectUris: [redirectUri] });
+  });
+
+  it("lets a user connect: consent at the provider, back to My connections, connected", async () => {
+    await page.click("text=Sign out");
+    await page.waitForURL(`${app.url}/login`);
+    await signIn("uma@example.test", "umas passphrase");
+    await page.goto(`${app.url}/connections`);
+    await page.click("text=Connect to Test IdP");
+    await page.waitForSelector("input[name=login]");
+    expect(page.url().startsWith(provider.issuer)).toBe(true);
+    await page.fill("input[name=login]", "uma@example.test");
+    await page.click("button:text('Sign-in')");
+    await page.click("button:text('Continue')");
+    await page.waitForURL(`${app.url}/connections`);
+    expect(await page.textContent("[data-testid=connection-status]")).toBe("connected");
+    expect(await page.textContent("[data-testid=provider-account]")).toBe("uma@example.test");
+  });
+
+  it("shows what happened when the user cancels at the provider", async () => {
+    await page.click("text=Reconnect");
+    // The provider remembers the sign-in: it may go straight to the consent page.
+    const first = await page.waitForSelector("input[name=login], button:text('Cancel')");
+    if ((await first.getAttribute("name")) === "login") {
+      await page.fill("input[name=login]", "uma@example.test");
+      await page.click("button:text('Sign-in')");
+    }
+    await page.click("button:text('Cancel')");
+    await page.waitForSelector("[data-testid=connection-error]");
+    expect(await page.textContent("[data-testid=connection-error]")).toContain("The consent was declined");
+    // The earlier connection is untouched.
+    expect(await page.textContent("[data-testid=connection-status]")).toBe("connected");
+  });
+
+  it("disconnects from the page", async () => {
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.click("button:text('Disconnect')");
+    await page.waitForSelector("[data-testid=disconnect-notice]");
+    expect(await page.textContent("[data-testid=disconnect-notice]")).toBe("Disconnected, and Test IdP revoked this app's access.");
+    await page.waitForSelector("text=Connect to Test IdP");
+    expect(await page.textContent("[data-testid=connection-status]")).toBe("disconnected");
+  });
+});
