@@ -17,6 +17,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <header className="top">
           <Link href="/" className="brand">Connected Apps</Link>
           {user && <Link href="/connections">My connections</Link>}
+          {user && <Link href="/email-accounts">Email accounts</Link>}
           {user && user.role === "admin" && <Link href="/admin/connected-apps">Connected Apps</Link>}
           {user && user.role === "admin" && <Link href="/admin/users">Users</Link>}
           {user && <span className="muted" data-testid="signed-in-as">{user.email}</span>}

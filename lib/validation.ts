@@ -16,3 +16,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
   const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
   throw new AppError("validation_failed", `Invalid input: ${summary}`, issues);
 }
+
+/** Control characters (C0 and DEL): refused in paths, folder names and the like. */
+export function hasControlCharacters(value: string): boolean {
+  return [...value].some((character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f);
+}

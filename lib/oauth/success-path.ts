@@ -1,3 +1,5 @@
+import { hasControlCharacters } from "../validation";
+
 /** Where the browser goes after a connection when no (valid) success path was given. */
 export const DEFAULT_SUCCESS_PATH = "/connections";
 
@@ -11,6 +13,6 @@ export function isSafeSuccessPath(value: string): boolean {
     !value.startsWith("//") &&
     !value.startsWith("/\\") &&
     value.length <= 2000 &&
-    ![...value].some((character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f)
+    !hasControlCharacters(value)
   );
 }

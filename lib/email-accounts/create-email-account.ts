@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db";
+import { seal } from "../crypto";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import type { SignedInUser } from "../auth/sign-in";
+import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
+import { parseOrThrow } from "../validation";
+import { checkAccountReferences } from "./check-account-references";
+import { createEmailAccountInput, type CreateEmailAccountInput, type PublicEmailAccount } from "./schemas";
+import { toPublicEmailAccount } from "./to-public-email-account";
+
+const passwordColumn = sealedColumns.find((column) => column.column === "password_sealed")!;
+
+export function sealMailPassword(accountId: string, password: string): string {
+  return seal(password, sealedColumnContext(passwordColumn, accountId));
+}
+
+export async function createEmailAccount(
+  db: Db,
+  input: CreateEmailAccountInput,
+  caller: SignedInUser,
+  ip?: string | null,
+): Promise<PublicEmailAccount> {
+  const data = parseOrThrow(createEmailAccountInput, input);
+  const connectedUserId = await checkAccountReferences(db, data, caller, caller.id);
+  const id = randomUUID();
+  const account = await db.emailAccount.create({
+    data: {
+      id,
+      ownerId: caller.id,
+      emailAddress: data.emailAddress,
+      displayName: data.displayName,
+      authMethod: data.authMethod,
+      passwordSealed: data.authMethod === "password" && data.password ? sealMailPassword(id, data.password) : null,
+      connectedAppId: data.authMethod === "oauth" ? (data.connectedAppId ?? null) : null,
+      connectedUserId,
+      servicePrincipal: data.authMethod === "oauth" && data.servicePrincipal,
+      imapHost: data.imap.host,
+      imapPort: data.imap.port,
+      imapSecurity: data.imap.security,
+      imapLogin: data.imap.login,
+      smtpHost: data.smtp.host,
+      smtpPort: data.smtp.port,
+      smtpSecurity: data.smtp.security,
+      smtpLogin: data.smtp.login,
+      enableIncoming: data.enableIncoming,
+      enableOutgoing: data.enableOutgoing,
+      folders: data.folders,
+      useIdle: data.useIdle,
+      pollIntervalSeconds: data.pollIntervalSeconds,
+      initialSyncSince: data.initialSync.since ?? null,
+      initialSyncNewest: data.initialSync.newest ?? null,
+      sendLimitPerMinute: data.sendLimits.perMinute,
+      sendLimitConnections: data.sendLimits.connections,
+      alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
+      alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
+    },
+  });
+  await recordAuditEvent(db, {
+    actorId: caller.id,
+    action: "email_account.create",
+    targetType: "email_account",
+    targetId: id,
+    details: { emailAddress: account.emailAddress, authMethod: account.authMethod, servicePrincipal: account.servicePrincipal },
+    ip,
+  });
+  return toPublicEmailAccount(account);
+}

@@ -1,0 +1,13 @@
+import type { Db } from "../db";
+import type { SignedInUser } from "../auth/sign-in";
+import type { PublicEmailAccount } from "./schemas";
+import { toPublicEmailAccount } from "./to-public-email-account";
+
+/** The caller's accounts; admins see every account. */
+export async function listEmailAccounts(db: Db, caller: SignedInUser): Promise<PublicEmailAccount[]> {
+  const accounts = await db.emailAccount.findMany({
+    where: caller.role === "admin" ? {} : { ownerId: caller.id },
+    orderBy: { emailAddress: "asc" },
+  });
+  return accounts.map(toPublicEmailAccount);
+}

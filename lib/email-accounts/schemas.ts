@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { hasControlCharacters } from "../validation";
+
+// The Email Account body of DESIGN.md "API conventions", shared by the form and the API.
+
+const host = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, "must be a host name or an IP address");
+
+const endpoint = z.object({
+  host,
+  port: z.number().int().min(1).max(65535),
+  security: z.enum(["tls", "starttls", "none"]),
+  login: z.string().trim().min(1, "is required").max(320),
+});
+
+const folder = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine((value) => !hasControlCharacters(value), "must not contain control characters");
+
+export const emailAccountFields = z.object({
+  emailAddress: z.email({ error: "must be an email address" }).max(320),
+  displayName: z.string().trim().max(200).default(""),
+  authMethod: z.enum(["oauth", "password"]),
+  password: z.string().min(1).max(1000).optional(),
+  connectedAppId: z.uuid().nullable().optional(),
+  connectedUserId: z.uuid().nullable().optional(),
+  servicePrincipal: z.boolean().default(false),
+  imap: endpoint,
+  smtp: endpoint,
+  enableIncoming: z.boolean().default(true),
+  enableOutgoing: z.boolean().default(true),
+  folders: z.array(folder).min(1).max(50).default(["INBOX"]),
+  useIdle: z.boolean().default(true),
+  pollIntervalSeconds: z.number().int().min(10).max(86_400).default(60),
+  initialSync: z
+    .object({
+      since: z.coerce.date().optional(),
+      newest: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .refine((value) => !(value.since && value.newest), "give since or newest, not both")
+    .default({}),
+  sendLimits: z
+    .object({
+      perMinute: z.number().int().min(1).max(100_000),
+      connections: z.number().int().min(1).max(50),
+    })
+    .default({ perMinute: 30, connections: 3 }),
+  alwaysUseAccountAddressAsSender: z.boolean().default(false),
+  alwaysUseAccountNameAsSenderName: z.boolean().default(false),
+});
+
+function checkAuth(value: { authMethod?: string; connectedAppId?: string | null; password?: string }, ctx: z.RefinementCtx, creating: boolean) {
+  if (value.authMethod === "oauth" && !value.connectedAppId) {
+    ctx.addIssue({ code: "custom", path: ["connectedAppId"], message: "is required with authMethod oauth" });
+  }
+  if (creating && value.authMethod === "password" && !value.password) {
+    ctx.addIssue({ code: "custom", path: ["password"], message: "is required with authMethod password" });
+  }
+}
+
+export const createEmailAccountInput = emailAccountFields.superRefine((value, ctx) => checkAuth(value, ctx, true));
+export type CreateEmailAccountInput = z.input<typeof createEmailAccountInput>;
+
+/** Partial update; `imap` and `smtp` are replaced whole when given. */
+export const updateEmailAccountInput = emailAccountFields
+  .partial()
+  .extend({ password: z.string().min(1).max(1000).nullable().optional() })
+  .superRefine((value, ctx) => checkAuth({ ...value, password: value.password ?? undefined }, ctx, false));
+export type UpdateEmailAccountInput = z.input<typeof updateEmailAccountInput>;
+
+export interface PublicEmailAccount {
+  id: string;
+  ownerId: string;
+  emailAddress: string;
+  displayName: string;
+  authMethod: "oauth" | "password";
+  passwordSet: boolean;
+  connectedAppId: string | null;
+  connectedUserId: string | null;
+  servicePrincipal: boolean;
+  imap: { host: string; port: number; security: "tls" | "starttls" | "none"; login: string };
+  smtp: { host: string; port: number; security: "tls" | "starttls" | "none"; login: string };
+  enableIncoming: boolean;
+  enableOutgoing: boolean;
+  folders: string[];
+  useIdle: boolean;
+  pollIntervalSeconds: number;
+  initialSync: { since?: string; newest?: number };
+  sendLimits: { perMinute: number; connections: number };
+  alwaysUseAccountAddressAsSender: boolean;
+  alwaysUseAccountNameAsSenderName: boolean;
+  incomingStatus: "active" | "syncing" | "paused";
+  outgoingStatus: "active" | "syncing" | "paused";
+  incomingPausedReason: string | null;
+  outgoingPausedReason: string | null;
+  lastError: string | null;
+  lastSyncAt: string | null;
+  messagesSynced: number;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,72 @@
+import type { Db } from "../db";
+import { recordAuditEvent } from "../audit/record-audit-event";
+import type { SignedInUser } from "../auth/sign-in";
+import { parseOrThrow } from "../validation";
+import { checkAccountReferences } from "./check-account-references";
+import { sealMailPassword } from "./create-email-account";
+import { getEmailAccountOrThrow } from "./get-email-account-or-throw";
+import { updateEmailAccountInput, type PublicEmailAccount, type UpdateEmailAccountInput } from "./schemas";
+import { toPublicEmailAccount } from "./to-public-email-account";
+
+/**
+ * Changes an account. A saved change also resumes paused sides and clears
+ * the failure counts: the owner fixed something, and the worker pauses again
+ * at once if the problem (say, a connection needing reauthorisation) remains.
+ */
+export async function updateEmailAccount(
+  db: Db,
+  id: string,
+  input: UpdateEmailAccountInput,
+  caller: SignedInUser,
+  ip?: string | null,
+): Promise<PublicEmailAccount> {
+  const data = parseOrThrow(updateEmailAccountInput, input);
+  const current = await getEmailAccountOrThrow(db, id, caller);
+  const merged = {
+    authMethod: data.authMethod ?? current.authMethod,
+    connectedAppId: data.connectedAppId !== undefined ? data.connectedAppId : current.connectedAppId,
+    connectedUserId: data.connectedUserId !== undefined ? data.connectedUserId : current.connectedUserId,
+    servicePrincipal: data.servicePrincipal ?? current.servicePrincipal,
+    imap: data.imap ?? { host: current.imapHost, security: current.imapSecurity },
+    smtp: data.smtp ?? { host: current.smtpHost, security: current.smtpSecurity },
+  };
+  const connectedUserId = await checkAccountReferences(db, merged, caller, current.ownerId);
+  const account = await db.emailAccount.update({
+    where: { id },
+    data: {
+      emailAddress: data.emailAddress,
+      displayName: data.displayName,
+      authMethod: data.authMethod,
+      ...(data.password !== undefined && { passwordSealed: data.password === null ? null : sealMailPassword(id, data.password) }),
+      connectedAppId: merged.authMethod === "oauth" ? merged.connectedAppId : null,
+      connectedUserId,
+      servicePrincipal: merged.authMethod === "oauth" && merged.servicePrincipal,
+      ...(data.imap && { imapHost: data.imap.host, imapPort: data.imap.port, imapSecurity: data.imap.security, imapLogin: data.imap.login }),
+      ...(data.smtp && { smtpHost: data.smtp.host, smtpPort: data.smtp.port, smtpSecurity: data.smtp.security, smtpLogin: data.smtp.login }),
+      enableIncoming: data.enableIncoming,
+      enableOutgoing: data.enableOutgoing,
+      folders: data.folders,
+      useIdle: data.useIdle,
+      pollIntervalSeconds: data.pollIntervalSeconds,
+      ...(data.initialSync && { initialSyncSince: data.initialSync.since ?? null, initialSyncNewest: data.initialSync.newest ?? null }),
+      ...(data.sendLimits && { sendLimitPerMinute: data.sendLimits.perMinute, sendLimitConnections: data.sendLimits.connections }),
+      alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
+      alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
+      incomingStatus: "active",
+      outgoingStatus: "active",
+      incomingPausedReason: null,
+      outgoingPausedReason: null,
+      incomingFailures: 0,
+      outgoingFailures: 0,
+    },
+  });
+  await recordAuditEvent(db, {
+    actorId: caller.id,
+    action: "email_account.update",
+    targetType: "email_account",
+    targetId: id,
+    details: { changed: Object.keys(input).map((key) => (key === "password" ? "password" : key)) },
+    ip,
+  });
+  return toPublicEmailAccount(account);
+}

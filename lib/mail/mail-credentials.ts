@@ -1,0 +1,31 @@
+import type { Db } from "../db";
+import { open } from "../crypto";
+import type { EmailAccount } from "../generated/prisma/client";
+import { sealedColumnContext } from "../secrets/sealed-columns";
+import { getAccessToken, type GetAccessTokenOptions } from "../tokens/get-access-token";
+
+export type MailAuth = { user: string; accessToken: string } | { user: string; pass: string };
+
+type AccountAuthFields = Pick<
+  EmailAccount,
+  "id" | "authMethod" | "passwordSealed" | "connectedAppId" | "connectedUserId" | "servicePrincipal"
+>;
+
+/**
+ * The credentials for one side's login. OAuth tokens come only from
+ * lib/tokens (fresh, refreshed once across processes); a shared mailbox signs
+ * in with the app-only token and the mailbox address as the login.
+ */
+export async function mailCredentials(
+  db: Db,
+  account: AccountAuthFields,
+  login: string,
+  options: GetAccessTokenOptions = {},
+): Promise<MailAuth> {
+  if (account.authMethod === "password") {
+    if (!account.passwordSealed) throw new Error("No password is stored for this account");
+    return { user: login, pass: open(account.passwordSealed, sealedColumnContext({ table: "email_accounts", column: "password_sealed" }, account.id)) };
+  }
+  const token = await getAccessToken(db, account.connectedAppId!, account.servicePrincipal ? null : account.connectedUserId, options);
+  return { user: login, accessToken: token.accessToken };
+}
