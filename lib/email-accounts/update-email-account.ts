@@ -7,6 +7,7 @@ import { sealMailPassword } from "./create-email-account";
 import { getEmailAccountOrThrow } from "./get-email-account-or-throw";
 import { updateEmailAccountInput, type PublicEmailAccount, type UpdateEmailAccountInput } from "./schemas";
 import { toPublicEmailAccount } from "./to-public-email-account";
+import { announceAccountChanged } from "../mail/notify-workers";
 
 /**
  * Changes an account. A saved change also resumes paused sides and clears
@@ -68,5 +69,6 @@ export async function updateEmailAccount(
     details: { changed: Object.keys(input).map((key) => (key === "password" ? "password" : key)) },
     ip,
   });
+  await announceAccountChanged(db, id);
   return toPublicEmailAccount(account);
 }

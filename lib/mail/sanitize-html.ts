@@ -146,7 +146,8 @@ function transform(report: Report) {
   };
 }
 
-function sanitizeWithReport(html: string): { html: string; blockedRemote: number } {
+/** The sanitised HTML and how many elements had remote content removed, in one pass. */
+export function sanitizeWithReport(html: string): { html: string; blockedRemote: number } {
   const report: Report = { blockedRemote: 0 };
   const clean = sanitizeHtml(html.replaceAll("\u0000", ""), {
     allowedTags: ALLOWED_TAGS,

@@ -1,10 +1,11 @@
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { chmod, chown, mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, open, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { registerCleanup } from "./cleanup";
 import { freePort } from "./net";
 
@@ -48,10 +49,11 @@ export interface TestDovecot {
   /** Delivers many messages at once, in order (ascending UIDs in that order). */
   deliverMany(mailbox: string, raws: readonly (Buffer | string)[], folder?: string): Promise<void>;
   /**
-   * Makes the folder's UIDVALIDITY change, as a server rebuild does: its UID
-   * list and indexes are removed, so Dovecot gives the folder a new
-   * UIDVALIDITY and numbers its messages again from 1. Sessions that have the
-   * folder selected are disconnected.
+   * Makes the folder's UIDVALIDITY change, as a server rebuild does: every
+   * session of the mailbox is disconnected (`* BYE Server shutting down.`,
+   * `doveadm kick`), then the folder's UID list and indexes are removed, so
+   * Dovecot gives the folder a new UIDVALIDITY and numbers its messages again
+   * from 1, in their order. Other folders keep theirs.
    */
   resetUidValidity(mailbox: string, folder?: string): Promise<void>;
   /** Creates a folder (and its parents' Maildir when missing); a no-op if it exists. */
@@ -67,6 +69,7 @@ export interface TestDovecot {
 }
 
 const DOVECOT = "/usr/sbin/dovecot";
+const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DATA_DIR = path.join(PROJECT_ROOT, ".data");
 const DIR_PREFIX = "dovecot-";
@@ -153,6 +156,24 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
   registerCleanup(stop);
 
   const maildirs = new Maildirs(path.join(dir, "home"), mailOwner);
+  const doveadm = (args: string[]) => execFileAsync("/usr/bin/doveadm", ["-c", confPath, ...args], { encoding: "utf8" });
+  /** Disconnects every session of the mailbox and waits until their processes have exited. */
+  const kick = async (mailbox: string) => {
+    const pids = new Set<number>();
+    const { stdout } = await doveadm(["who", "-1", mailbox]);
+    // "username proto pid ip" per connection, after a header line.
+    for (const line of stdout.split("\n").slice(1)) {
+      const pid = Number(line.trim().split(/\s+/)[2]);
+      if (Number.isInteger(pid) && pid > 0) pids.add(pid);
+    }
+    if (pids.size === 0) return;
+    await doveadm(["kick", mailbox]);
+    const deadline = Date.now() + 5000;
+    while ([...pids].some(isAlive)) {
+      if (Date.now() > deadline) throw new Error(`sessions of ${mailbox} (pids ${[...pids].join(", ")}) did not exit after doveadm kick`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
   const withLog = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
     try {
       return await action();
@@ -167,7 +188,7 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
     dir,
     deliver: (mailbox, raw, folder = "INBOX") => withLog("deliver", () => maildirs.deliver(mailbox, folder, [raw])),
     deliverMany: (mailbox, raws, folder = "INBOX") => withLog("deliverMany", () => maildirs.deliver(mailbox, folder, raws)),
-    resetUidValidity: (mailbox, folder = "INBOX") => withLog("resetUidValidity", () => maildirs.resetUidValidity(mailbox, folder)),
+    resetUidValidity: (mailbox, folder = "INBOX") => withLog("resetUidValidity", () => maildirs.resetUidValidity(mailbox, folder, kick)),
     createFolder: (mailbox, folder) => withLog("createFolder", () => maildirs.folder(mailbox, folder).then(() => undefined)),
     log: () => readLog(logPath),
     stop,
@@ -180,12 +201,16 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
 function oauthConf(options: DovecotOptions): string {
   const url = new URL(options.introspectionUrl);
   if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error(`introspection URL must be local: ${url.href}`);
-  // The URL API percent-encodes the userinfo; Dovecot decodes it into HTTP Basic credentials.
-  url.username = options.clientId;
-  url.password = options.clientSecret;
+  if (url.username || url.password) throw new Error("pass the introspection credentials as clientId and clientSecret, not in the URL");
+  // RFC 6749 §2.3.1: HTTP Basic client credentials are form-urlencoded first (oidc-provider
+  // refuses a raw "%" or ":" with invalid_request). Dovecot sends the URL's userinfo
+  // percent-decoded, so the form-encoded value is percent-encoded once more for the URL.
+  // (An invalid escape or a ":" reaching Dovecot's Basic encoder aborts its auth process.)
+  const credential = (value: string) => encodeURIComponent(new URLSearchParams({ v: value }).toString().slice(2));
+  const userinfo = `${credential(options.clientId)}:${credential(options.clientSecret)}`;
   return `# Generated by tests/support/dovecot.ts
 introspection_mode = post
-introspection_url = ${url.href}
+introspection_url = ${url.protocol}//${userinfo}@${url.host}${url.pathname}${url.search}
 force_introspection = yes
 username_attribute = email
 active_attribute = active
@@ -257,7 +282,8 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=${mailOwner.uid} gid=${mailOwner.gid} home=${dir}/home/%u
+  # allow_all_users: a userdb lookup (doveadm) cannot ask the oauth2 passdb whether the user exists.
+  args = uid=${mailOwner.uid} gid=${mailOwner.gid} home=${dir}/home/%u allow_all_users=yes
 }
 
 protocol imap {
@@ -449,6 +475,10 @@ function modifiedUtf7(name: string): string {
   });
 }
 
+function hasControl(text: string): boolean {
+  return [...text].some((char) => char.charCodeAt(0) < 0x20 || char === "\x7f");
+}
+
 class Maildirs {
   constructor(
     private readonly homes: string,
@@ -456,7 +486,7 @@ class Maildirs {
   ) {}
 
   private maildir(mailbox: string): string {
-    if (!mailbox || mailbox.includes("/") || mailbox.startsWith(".") || /[\0-\x1f]/.test(mailbox)) {
+    if (!mailbox || mailbox.includes("/") || mailbox.startsWith(".") || hasControl(mailbox)) {
       throw new Error(`not a usable mailbox login: ${JSON.stringify(mailbox)}`);
     }
     return path.join(this.homes, mailbox, "Maildir");
@@ -466,7 +496,7 @@ class Maildirs {
     const maildir = this.maildir(mailbox);
     if (folder.toUpperCase() === "INBOX") return maildir;
     const parts = folder.split("/");
-    if (parts.some((part) => part === "" || part.includes(".") || /[\0-\x1f]/.test(part))) {
+    if (parts.some((part) => part === "" || part.includes(".") || hasControl(part))) {
       throw new Error(`folder ${JSON.stringify(folder)}: names are "/"-separated, without empty parts or "."`);
     }
     return path.join(maildir, `.${parts.map(modifiedUtf7).join(".")}`);
@@ -525,23 +555,24 @@ class Maildirs {
     for (const name of names) await rename(path.join(target, "tmp", name), path.join(target, "new", name));
   }
 
-  async resetUidValidity(mailbox: string, folder: string): Promise<void> {
+  /**
+   * Index files must not vanish under a live session (it then answers SERVERBUG, "Mailbox was
+   * deleted under us" or stale STATUS): the mailbox's sessions are kicked first and waited for.
+   */
+  async resetUidValidity(mailbox: string, folder: string, kick: (mailbox: string) => Promise<void>): Promise<void> {
     const target = this.folderDir(mailbox, folder);
-    const before = await stat(target).catch(() => undefined);
-    if (!before) throw new Error(`folder ${folder} of ${mailbox} does not exist`);
+    if (!existsSync(target)) throw new Error(`folder ${folder} of ${mailbox} does not exist`);
+    await kick(mailbox);
     const maildir = this.maildir(mailbox);
-    const removable = (name: string) =>
+    const indexFile = (name: string) =>
       name === "dovecot-uidlist" ||
-      name.startsWith("dovecot-uidlist.lock") ||
       name.startsWith("dovecot.index") ||
       // The mailbox list index (in the INBOX Maildir) caches every folder's UIDVALIDITY too.
-      (target === maildir && name.startsWith("dovecot.list.index"));
-    for (const name of await readdir(target)) {
-      if (removable(name)) await unlink(path.join(target, name)).catch(() => undefined);
-    }
-    if (target !== maildir) {
-      for (const name of await readdir(maildir)) {
-        if (name.startsWith("dovecot.list.index")) await unlink(path.join(maildir, name)).catch(() => undefined);
+      name.startsWith("dovecot.list.index");
+    for (const dir of new Set([target, maildir])) {
+      for (const name of await readdir(dir)) {
+        if (dir === maildir && target !== maildir && !name.startsWith("dovecot.list.index")) continue;
+        if (indexFile(name)) await unlink(path.join(dir, name)).catch(() => undefined);
       }
     }
   }

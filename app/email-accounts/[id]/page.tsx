@@ -22,7 +22,11 @@ export default async function EmailAccountPage({ params }: { params: Promise<{ i
   return (
     <>
       <section className="card">
-        <h1>{account.emailAddress}</h1>
+        <div className="row">
+          <h1 style={{ flex: 1 }}>{account.emailAddress}</h1>
+          <a className="button" href={`/email-accounts/${account.id}/messages`}>Messages</a>
+          <a className="button" href={`/email-accounts/${account.id}/compose`}>Compose</a>
+        </div>
         <dl>
           <dt>Incoming</dt>
           <dd><SideStatus enabled={account.enableIncoming} status={account.incomingStatus} reason={account.incomingPausedReason} /></dd>

@@ -1,0 +1,160 @@
+import type { ImapFlow } from "imapflow";
+import type { Db } from "../db";
+import { logger } from "../logger";
+import type { EmailAccount } from "../generated/prisma/client";
+import { createImapClient } from "./connect-imap";
+import { explainMailError } from "./explain-mail-error";
+import { mailCredentials } from "./mail-credentials";
+import { recordAuthFailure, recordSideSuccess } from "./side-status";
+import { followConnectionStatus } from "./follow-connection-status";
+import { LeaseLostError, syncFolder, type SyncLease } from "./sync-folder";
+
+const BACKOFF_START_MS = 2_000;
+const BACKOFF_FACTOR = 1.5;
+const BACKOFF_CAP_MS = 30_000;
+
+/**
+ * One account's long-lived IMAP session, owned by one worker under a lease:
+ * sync every folder, then IDLE on INBOX (new mail within seconds) while the
+ * other folders are polled; reconnect with backoff (2 s × 1.5, at most 30 s)
+ * when the server drops. An authentication failure forces one token refresh
+ * and a retry before it counts; five in a row pause reading; a connection
+ * that needs the user pauses both sides.
+ */
+export class AccountSession {
+  private stopped = false;
+  private client: ImapFlow | null = null;
+  private wake: (() => void) | null = null;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly accountId: string,
+    private readonly lease: SyncLease | null,
+    private readonly onEnd: (reason: string) => void = () => {},
+  ) {
+    this.done = this.run();
+  }
+
+  /** Asks for a sync now (e.g. "Sync now" in the UI) instead of at the next poll. */
+  syncNow(): void {
+    this.wake?.();
+    // Any command ends IDLE, and the loop then syncs.
+    if (this.client?.idling) void this.client.noop().catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.client?.logout().catch(() => this.client?.close());
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = BACKOFF_START_MS;
+    let rejectedToken: string | undefined;
+    let endReason = "stopped";
+    while (!this.stopped) {
+      const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId } });
+      if (!account || !account.enableIncoming || account.incomingStatus === "paused") {
+        endReason = !account ? "account deleted" : "incoming disabled or paused";
+        break;
+      }
+      let usedToken: string | undefined;
+      try {
+        const auth = await mailCredentials(this.db, account, account.imapLogin, { rejectedAccessToken: rejectedToken });
+        usedToken = "accessToken" in auth ? auth.accessToken : undefined;
+        const client = await createImapClient({ host: account.imapHost, port: account.imapPort, security: account.imapSecurity }, auth);
+        this.client = client;
+        // imapflow emits 'error' on socket trouble; without a listener the process would crash.
+        client.on("error", (error: unknown) => logger.debug({ emailAccountId: this.accountId, err: String(error) }, "imap error event"));
+        await client.connect();
+        rejectedToken = undefined;
+        backoff = BACKOFF_START_MS;
+        await recordSideSuccess(this.db, this.accountId, "incoming", "syncing");
+        await this.syncLoop(client, account);
+      } catch (error) {
+        if (error instanceof LeaseLostError) {
+          endReason = "lease lost";
+          break;
+        }
+        if (this.stopped) break;
+        const failure = explainMailError(error, "imap");
+        logger.warn({ emailAccountId: this.accountId, kind: failure.kind, error: failure.error }, "IMAP session failed");
+        if (failure.kind === "reauth") {
+          // The connection itself needs the user: both sides stop until a reconnect.
+          await followConnectionStatus(this.db);
+          endReason = "needs reauthorisation";
+          break;
+        }
+        if (failure.kind === "auth" && usedToken && rejectedToken === undefined) {
+          // One forced refresh and an immediate retry before it counts as a failure.
+          rejectedToken = usedToken;
+          continue;
+        }
+        rejectedToken = undefined;
+        if (failure.kind === "auth" || failure.kind === "config") {
+          if (await recordAuthFailure(this.db, this.accountId, "incoming", `${failure.error}${failure.hint ? ` ${failure.hint}` : ""}`)) {
+            endReason = "paused after repeated failures";
+            break;
+          }
+        } else {
+          await this.db.emailAccount.update({ where: { id: this.accountId }, data: { lastError: failure.error } }).catch(() => {});
+        }
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * BACKOFF_FACTOR, BACKOFF_CAP_MS);
+      } finally {
+        await this.client?.logout().catch(() => this.client?.close());
+        this.client = null;
+      }
+    }
+    this.onEnd(endReason);
+  }
+
+  private async syncLoop(client: ImapFlow, account: EmailAccount): Promise<void> {
+    const others = account.folders.filter((folder) => folder !== "INBOX");
+    let lastPoll = 0;
+    while (!this.stopped && client.usable) {
+      const pollDue = Date.now() - lastPoll >= account.pollIntervalSeconds * 1000;
+      const folders = pollDue || !account.useIdle ? account.folders : account.folders.filter((folder) => folder === "INBOX");
+      for (const folder of folders) await syncFolder(this.db, client, account, folder, this.lease);
+      if (pollDue) lastPoll = Date.now();
+      await this.db.emailAccount.update({ where: { id: this.accountId }, data: { incomingStatus: "active", lastSyncAt: new Date() } });
+      if (this.stopped) return;
+      if (account.useIdle && account.folders.includes("INBOX")) {
+        await this.idleOnInbox(client, others.length > 0 ? account.pollIntervalSeconds * 1000 : 5 * 60_000);
+      } else {
+        await this.sleep(account.pollIntervalSeconds * 1000);
+      }
+    }
+  }
+
+  /** IDLE on INBOX until the server announces a change, the poll interval passes, or we are woken. */
+  private async idleOnInbox(client: ImapFlow, maxMs: number): Promise<void> {
+    await client.mailboxOpen("INBOX");
+    // Any command ends IDLE: a NOOP when new mail is announced or the poll interval is up.
+    const endIdle = () => void client.noop().catch(() => {});
+    const timer = setTimeout(endIdle, maxMs);
+    const onExists = endIdle;
+    client.on("exists", onExists);
+    this.wake = onExists;
+    try {
+      await client.idle();
+    } finally {
+      clearTimeout(timer);
+      client.off("exists", onExists);
+      this.wake = null;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

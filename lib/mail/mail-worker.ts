@@ -1,0 +1,158 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import pg from "pg";
+import type { Db } from "../db";
+import { logger } from "../logger";
+import { AccountSession } from "./account-session";
+import { followConnectionStatus } from "./follow-connection-status";
+
+export const HEARTBEAT_MS = 10_000;
+export const LEASE_LAPSE_SECONDS = 30;
+export const MAIL_SYNC_CHANNEL = "mail_sync";
+export const MAIL_ACCOUNT_CHANGED_CHANNEL = "mail_account_changed";
+
+interface Held {
+  session: AccountSession;
+  epoch: bigint;
+}
+
+/**
+ * The mail worker: owns accounts' IMAP sessions through leases in
+ * PostgreSQL (DESIGN.md "Mail worker"). It heartbeats every 10 s; a claim
+ * lapses 30 s after its last heartbeat, so a dead worker's accounts move to
+ * the others within a minute. Each worker takes at most its fair share
+ * (accounts ÷ live workers, rounded up) and hands back any surplus, so
+ * workers balance. Every claim has a new epoch that storing checks (fencing).
+ */
+export class MailWorker {
+  readonly id = randomUUID();
+  private readonly held = new Map<string, Held>();
+  private timer: NodeJS.Timeout | null = null;
+  private listener: pg.Client | null = null;
+  private stopping = false;
+  private ticking: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly databaseUrl: string,
+  ) {}
+
+  get accountIds(): string[] {
+    return [...this.held.keys()];
+  }
+
+  async start(): Promise<void> {
+    await this.db.$executeRaw`
+      INSERT INTO mail_workers (id, hostname, pid) VALUES (${this.id}::uuid, ${os.hostname()}, ${process.pid})`;
+    await this.listen();
+    await this.tick();
+    this.timer = setInterval(() => {
+      this.ticking = this.ticking.then(() => this.tick()).catch((error: unknown) => logger.warn({ err: String(error) }, "mail worker tick failed"));
+    }, HEARTBEAT_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    await Promise.all([...this.held.values()].map((held) => held.session.stop()));
+    // Hand the accounts back at once instead of letting the claims lapse.
+    await this.db.$executeRaw`DELETE FROM mail_account_leases WHERE worker_id = ${this.id}::uuid`.catch(() => {});
+    await this.db.$executeRaw`DELETE FROM mail_workers WHERE id = ${this.id}::uuid`.catch(() => {});
+    this.held.clear();
+    await this.listener?.end().catch(() => {});
+  }
+
+  /** LISTEN for "sync now" and "settings changed", so the owner of the account reacts at once. */
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on("error", (error) => {
+      logger.warn({ err: error.message }, "mail worker notification connection lost; reconnecting");
+      this.listener = null;
+      setTimeout(() => void this.listen().catch(() => {}), 2_000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${MAIL_SYNC_CHANNEL}`);
+    await client.query(`LISTEN ${MAIL_ACCOUNT_CHANGED_CHANNEL}`);
+    client.on("notification", (message) => {
+      const held = message.payload ? this.held.get(message.payload) : undefined;
+      if (!held) return;
+      if (message.channel === MAIL_SYNC_CHANNEL) held.session.syncNow();
+      else void this.release(message.payload!, "settings changed");
+    });
+    this.listener = client;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopping) return;
+    await this.db.$executeRaw`UPDATE mail_workers SET heartbeat_at = now() WHERE id = ${this.id}::uuid`;
+    const renewed = await this.db.$queryRaw<{ email_account_id: string }[]>`
+      UPDATE mail_account_leases SET heartbeat_at = now() WHERE worker_id = ${this.id}::uuid RETURNING email_account_id::text`;
+    const stillOurs = new Set(renewed.map((row) => row.email_account_id));
+    for (const accountId of this.held.keys()) {
+      if (!stillOurs.has(accountId)) await this.drop(accountId, "lease taken over");
+    }
+    // Pause or resume accounts whose OAuth connection changed status (cheap, idempotent: any worker may run it).
+    await followConnectionStatus(this.db);
+    await this.balance();
+  }
+
+  private async balance(): Promise<void> {
+    const [counts] = await this.db.$queryRaw<{ workers: bigint; accounts: bigint }[]>`
+      SELECT (SELECT count(*) FROM mail_workers WHERE heartbeat_at > now() - make_interval(secs => ${LEASE_LAPSE_SECONDS})) AS workers,
+             (SELECT count(*) FROM email_accounts WHERE enable_incoming AND incoming_status <> 'paused') AS accounts`;
+    const share = Math.ceil(Number(counts!.accounts) / Math.max(1, Number(counts!.workers)));
+    if (this.held.size > share) {
+      for (const accountId of [...this.held.keys()].slice(share)) await this.release(accountId, "rebalancing");
+      return;
+    }
+    if (this.held.size < share) await this.claim(share - this.held.size);
+  }
+
+  private async claim(count: number): Promise<void> {
+    const claimed = await this.db.$transaction(async (tx) => {
+      const candidates = await tx.$queryRaw<{ id: string }[]>`
+        SELECT a.id::text FROM email_accounts a
+          LEFT JOIN mail_account_leases l ON l.email_account_id = a.id
+         WHERE a.enable_incoming AND a.incoming_status <> 'paused'
+           AND (l.email_account_id IS NULL OR l.heartbeat_at < now() - make_interval(secs => ${LEASE_LAPSE_SECONDS}))
+         ORDER BY a.last_sync_at NULLS FIRST
+         LIMIT ${count}
+         FOR UPDATE OF a SKIP LOCKED`;
+      const won: { id: string; epoch: bigint }[] = [];
+      for (const { id } of candidates) {
+        const rows = await tx.$queryRaw<{ epoch: bigint }[]>`
+          INSERT INTO mail_account_leases (email_account_id, worker_id, epoch, heartbeat_at)
+          VALUES (${id}::uuid, ${this.id}::uuid, 1, now())
+          ON CONFLICT (email_account_id) DO UPDATE
+             SET worker_id = EXCLUDED.worker_id, epoch = mail_account_leases.epoch + 1, heartbeat_at = now()
+           WHERE mail_account_leases.heartbeat_at < now() - make_interval(secs => ${LEASE_LAPSE_SECONDS})
+          RETURNING epoch`;
+        if (rows[0]) won.push({ id, epoch: BigInt(rows[0].epoch) });
+      }
+      return won;
+    });
+    for (const { id, epoch } of claimed) {
+      logger.info({ emailAccountId: id, epoch: String(epoch) }, "claimed mail account");
+      const session = new AccountSession(this.db, id, { workerId: this.id, epoch }, (reason) => {
+        if (this.held.get(id)?.session === session) void this.release(id, reason);
+      });
+      this.held.set(id, { session, epoch });
+    }
+  }
+
+  /** Stops the session and gives the claim back so another worker (or this one, later) takes it. */
+  private async release(accountId: string, reason: string): Promise<void> {
+    await this.drop(accountId, reason);
+    await this.db.$executeRaw`
+      DELETE FROM mail_account_leases WHERE email_account_id = ${accountId}::uuid AND worker_id = ${this.id}::uuid`;
+  }
+
+  private async drop(accountId: string, reason: string): Promise<void> {
+    const held = this.held.get(accountId);
+    if (!held) return;
+    this.held.delete(accountId);
+    logger.info({ emailAccountId: accountId, reason }, "dropped mail account");
+    await held.session.stop();
+  }
+}
