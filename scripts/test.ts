@@ -6,7 +6,10 @@ import { existsSync, mkdirSync } from "node:fs";
  * root), or stops naming them; never skips a suite. Then runs every vitest
  * project and writes the JSON report that .ci/run counts.
  */
-const needs = [{ pkg: "chromium", file: "/usr/bin/chromium" }];
+const needs = [
+  { pkg: "chromium", file: "/usr/bin/chromium" },
+  { pkg: "dovecot-imapd", file: "/usr/sbin/dovecot" },
+];
 
 const missing = needs.filter((need) => !existsSync(need.file));
 if (missing.length > 0) {

@@ -64,6 +64,10 @@ export function explainMailError(error: unknown, side: "imap" | "smtp"): MailFai
       hint: "For a shared mailbox, grant FullAccess (Add-MailboxPermission) to the user or service principal, and sign in with the mailbox address as the IMAP login.",
     };
   }
+  // imapflow sets authenticationFailed on Dovecot's temporary [UNAVAILABLE] too: the code decides.
+  if (field(error, "serverResponseCode") === "UNAVAILABLE") {
+    return { kind: "transient", error: `The ${server} server could not check the sign-in right now (UNAVAILABLE).` };
+  }
   const authFailed = field(error, "authenticationFailed") === true || code === "EAUTH" || field(error, "responseCode") === 535 || /AUTHENTICATIONFAILED|AUTHENTICATE failed|authentication failed/i.test(message);
   if (authFailed) {
     if (/5\.7\.139/.test(message)) {
@@ -79,9 +83,6 @@ export function explainMailError(error: unknown, side: "imap" | "smtp"): MailFai
       hint:
         "Check that the token has the mail scopes (Microsoft: IMAP.AccessAsUser.All / SMTP.Send, or IMAP.AccessAsApp / SMTP.SendAsApp with New-ServicePrincipal and mailbox permissions; Google: https://mail.google.com/), that the login is the mailbox address, and that IMAP/SMTP AUTH is enabled for the mailbox.",
     };
-  }
-  if (field(error, "serverResponseCode") === "UNAVAILABLE") {
-    return { kind: "transient", error: `The ${server} server is temporarily unavailable (UNAVAILABLE).` };
   }
   if (NETWORK_CODES.has(code) || /timed? ?out|ECONNREFUSED|closed/i.test(message)) {
     return { kind: "transient", error: `Could not reach the ${server} server (${code || "connection failed"}).`, hint: "Check the host and port, and that the server is up." };

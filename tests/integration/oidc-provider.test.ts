@@ -15,7 +15,6 @@ const daemon: TestClient = {
   tokenEndpointAuthMethod: "client_secret_post",
   appOnlyMailbox: "shared@example.test",
 };
-let startMs = 0;
 
 // oidc-provider talks through console.warn (warnings) and console.info (notices about defaults): record both for the last test.
 const warn = vi.spyOn(console, "warn");
@@ -26,9 +25,7 @@ afterAll(() => {
 });
 
 beforeAll(async () => {
-  const started = performance.now();
   provider = await startTestProvider();
-  startMs = performance.now() - started;
   await provider.addClient(webClient);
   await provider.addClient(daemon);
   config = await connect(webClient);
@@ -65,11 +62,9 @@ async function signIn(login: string, scope = "openid email profile offline_acces
     nonce,
     ...extra,
   });
-  const started = performance.now();
   const callback = new URL(await provider.authorizeHeadless(url.href, { login }));
-  const headlessMs = performance.now() - started;
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
-  return { tokens, callback, headlessMs };
+  return { tokens, callback };
 }
 
 async function caught(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
@@ -82,8 +77,7 @@ async function caught(promise: Promise<unknown>): Promise<Error & Record<string,
 }
 
 describe("test OpenID provider", () => {
-  it("starts quickly and publishes its configuration with the exact issuer", async () => {
-    expect(startMs).toBeLessThan(2000);
+  it("publishes its configuration with the exact issuer", async () => {
     expect(provider.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const document = (await (await fetch(provider.discoveryUrl)).json()) as Record<string, unknown>;
     expect(document.issuer).toBe(provider.issuer);
@@ -98,8 +92,7 @@ describe("test OpenID provider", () => {
   });
 
   it("runs the code flow with PKCE, state and nonce; the ID token names the account", async () => {
-    const { tokens, callback, headlessMs } = await signIn("alice");
-    expect(headlessMs).toBeLessThan(2000);
+    const { tokens, callback } = await signIn("alice");
     expect(callback.origin + callback.pathname).toBe(redirectUri);
     expect(callback.searchParams.get("iss")).toBe(provider.issuer);
     expect(tokens.token_type.toLowerCase()).toBe("bearer");

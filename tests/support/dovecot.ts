@@ -41,6 +41,10 @@ export interface DovecotOptions {
   maxConnectionsPerUser?: number;
 }
 
+/**
+ * `mailbox` is the login exactly as the client sends it (`user=` of XOAUTH2): Dovecot's home is
+ * `home/<login>`. Folder names are IMAP names ("INBOX", "Archive/2026", "Éléments envoyés").
+ */
 export interface TestDovecot {
   host: "127.0.0.1";
   port: number;
@@ -90,7 +94,7 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
   const mechanisms = options.mechanisms ?? ["xoauth2"];
   if (mechanisms.length === 0) throw new Error("startDovecot: offer at least one mechanism");
 
-  stopOrphans();
+  await stopOrphans();
   mkdirSync(DATA_DIR, { recursive: true });
   const dir = mkdtempSync(path.join(DATA_DIR, DIR_PREFIX));
   // mkdtemp makes 0700 directories; Dovecot's mail processes (user dovecot) must traverse to the Maildirs.
@@ -200,7 +204,7 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
 
 function oauthConf(options: DovecotOptions): string {
   const url = new URL(options.introspectionUrl);
-  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") throw new Error(`introspection URL must be local: ${url.href}`);
+  if (url.hostname !== "127.0.0.1") throw new Error(`the introspection URL must be on 127.0.0.1: ${url.href}`);
   if (url.username || url.password) throw new Error("pass the introspection credentials as clientId and clientSecret, not in the URL");
   // RFC 6749 §2.3.1: HTTP Basic client credentials are form-urlencoded first (oidc-provider
   // refuses a raw "%" or ":" with invalid_request). Dovecot sends the URL's userinfo
@@ -241,7 +245,9 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = ${mechanisms.join(" ")}
 auth_verbose = yes
-# Tests log in with bad tokens on purpose: no delay, no cache, no penalty.
+# Tests log in with bad tokens on purpose: no growing penalty, and every login introspects
+# (no cache), so a revoked token fails at once. A failure is still answered up to 0.5 s late:
+# Dovecot flushes delayed auth failures every 500 ms whatever auth_failure_delay says.
 auth_failure_delay = 0
 auth_cache_size = 0
 default_internal_user = ${root ? "dovecot" : me}
@@ -335,7 +341,6 @@ function assertTraversable(dir: string, account: Account): void {
   }
 }
 
-
 // --- process ---------------------------------------------------------------------
 
 function waitForGreeting(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -395,19 +400,25 @@ function stopProcess(child: ChildProcess): Promise<void> {
  * processes do not pile up. Only masters started from our own configuration
  * files are signalled.
  */
-function stopOrphans(): void {
+async function stopOrphans(): Promise<void> {
   if (!existsSync(DATA_DIR)) return;
   for (const name of readdirSync(DATA_DIR)) {
     if (!name.startsWith(DIR_PREFIX)) continue;
     const dir = path.join(DATA_DIR, name);
     try {
       const owner = Number(readFileSync(path.join(dir, "owner.pid"), "utf8").trim());
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) continue;
+      // Unreadable or half-written: a test process is setting it up right now.
+      if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
       const masterPidFile = path.join(dir, "run", "master.pid");
       if (existsSync(masterPidFile)) {
         const master = Number(readFileSync(masterPidFile, "utf8").trim());
-        const cmdline = Number.isInteger(master) && master > 0 ? readCmdline(master) : "";
-        if (cmdline.includes(path.join(dir, "dovecot.conf"))) process.kill(master, "SIGKILL");
+        if (Number.isInteger(master) && master > 0 && readCmdline(master).includes(path.join(dir, "dovecot.conf"))) {
+          // SIGTERM lets the master stop its children too.
+          process.kill(master, "SIGTERM");
+          const deadline = Date.now() + 5000;
+          while (isAlive(master) && readCmdline(master) !== "" && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+          if (isAlive(master) && readCmdline(master) !== "") process.kill(master, "SIGKILL");
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     } catch {

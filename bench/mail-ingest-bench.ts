@@ -1,0 +1,669 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { ImapFlow } from "imapflow";
+import pg from "pg";
+import { createDb, type Db } from "../lib/db";
+import { generateKeyringEntry } from "../lib/crypto";
+import { childProcessEnv, env, setRuntimeEnv } from "../lib/env";
+import { logger } from "../lib/logger";
+import { migrate } from "../lib/db/migrate";
+import type { SignedInUser } from "../lib/auth/sign-in";
+import { createConnectedApp } from "../lib/connected-apps/create-connected-app";
+import { createEmailAccount } from "../lib/email-accounts/create-email-account";
+import { startAuthorization } from "../lib/oauth/start-authorization";
+import { completeAuthorization } from "../lib/oauth/complete-authorization";
+import { createImapClient } from "../lib/mail/connect-imap";
+import { mailCredentials } from "../lib/mail/mail-credentials";
+import { syncFolder } from "../lib/mail/sync-folder";
+import { AccountSession } from "../lib/mail/account-session";
+import { parseMessage } from "../lib/mail/parse-message";
+import { storeSyncedMessages, type SyncedMessage } from "../lib/mail/store-synced-messages";
+import { startTestProvider, type TestProvider } from "../tests/support/oidc-provider";
+import { startDovecot, type TestDovecot } from "../tests/support/dovecot";
+import { runCleanups } from "../tests/support/cleanup";
+
+/**
+ * Mail figures (DESIGN.md "Mail worker", "Test peers"), all on this machine
+ * against Dovecot and the test OpenID provider (XOAUTH2 with real tokens):
+ * - ingest: the first syncFolder() of a 5,000-message INBOX into PostgreSQL,
+ *   against a raw imapflow fetch of the same mailbox (warm); plus where the
+ *   ingest time goes (fetch, parse, store, each replayed on its own);
+ * - IDLE: seconds from a message landing in Maildir/new to its row in
+ *   inbound_messages, through an AccountSession in IDLE;
+ * - memory: RSS of one MailWorker process holding many idle accounts, against
+ *   the same process holding none.
+ */
+
+const INGEST_MESSAGES = 5000;
+const WARMUP_MESSAGES = 200;
+const IDLE_SAMPLES = 30;
+const IDLE_POLL_MS = 20;
+// Dovecot reports a change 500 ms after it sees it (NOTIFY_DELAY_MSECS in its mailbox-watch.c), and its
+// own move of a message from new/ to cur/ starts another such wait: 700 ms between a message being
+// stored and the next delivery lets that wait lapse, so each baseline sample starts from a quiet mailbox.
+const IDLE_SPACING_MS = 700;
+const IDLE_ACCOUNTS = 500;
+const SETUP_CONCURRENCY = 8;
+// Same batch as lib/mail/sync-folder.ts, so the replayed fetch and store make the same round trips.
+const SYNC_BATCH = 200;
+const SETTLE_MS = 3000;
+const APP_URL = "http://127.0.0.1:3999";
+
+const execFileAsync = promisify(execFile);
+const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
+const round = (value: number) => Math.round(value * 1000) / 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (startMs: number) => (performance.now() - startMs) / 1000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** A small plain-text message (about 400 bytes) with a unique Message-ID. */
+function smallMessage(tag: string, index: number): string {
+  return [
+    `From: "Bench Sender" <sender-${index % 50}@example.test>`,
+    `To: ${tag}@example.test`,
+    `Subject: Bench message ${index} for ${tag}`,
+    `Message-ID: <${tag}-${index}-${randomBytes(4).toString("hex")}@bench.example.test>`,
+    `Date: ${new Date(Date.UTC(2026, 0, 1) + index * 60_000).toUTCString().replace("GMT", "+0000")}`,
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    `Hello, this is message number ${index} of the mail ingest bench.`,
+    "It is short, like most notifications, and has two more lines of text",
+    "so that the parser has a body to decode. Regards, the bench.",
+    "",
+  ].join("\r\n");
+}
+
+function messageIdOf(raw: string): string {
+  return /^Message-ID: (.*)$/m.exec(raw)![1]!.trim();
+}
+
+/** Runs fn on every item, at most `concurrency` at a time. */
+async function eachLimited<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index]!, index);
+      }
+    }),
+  );
+  return results;
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+interface Setup {
+  db: Db;
+  provider: TestProvider;
+  dovecot: TestDovecot;
+  appId: string;
+}
+
+/** A user connected to the test provider through the real authorization code flow, owning an OAuth mail account on Dovecot. */
+async function mailUser(setup: Setup, email: string): Promise<string> {
+  const { db, provider, dovecot, appId } = setup;
+  const row = await db.user.create({ data: { email, name: email.split("@")[0]!, role: "user" } });
+  const user: SignedInUser = { id: row.id, email: row.email, name: row.name, role: row.role };
+  const authorizationUrl = await startAuthorization(db, { connectedAppId: appId, userId: user.id });
+  const callback = new URL(await provider.authorizeHeadless(authorizationUrl, { login: email }));
+  await completeAuthorization(db, { connectedAppId: appId, userId: user.id, callbackParams: callback.searchParams });
+  const account = await createEmailAccount(
+    db,
+    {
+      emailAddress: email,
+      authMethod: "oauth",
+      connectedAppId: appId,
+      imap: { host: "127.0.0.1", port: dovecot.port, security: "none", login: email },
+      smtp: { host: "127.0.0.1", port: 2525, security: "none", login: email },
+    },
+    user,
+  );
+  return account.id;
+}
+
+async function connectedClient(db: Db, accountId: string): Promise<ImapFlow> {
+  const account = await db.emailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  const auth = await mailCredentials(db, account, account.imapLogin);
+  const client = await createImapClient({ host: account.imapHost, port: account.imapPort, security: account.imapSecurity }, auth);
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+async function rawFetch(client: ImapFlow): Promise<number> {
+  let count = 0;
+  for await (const message of client.fetch("1:*", { uid: true, envelope: true, source: true })) {
+    if (message.source && message.envelope) count++;
+  }
+  return count;
+}
+
+// --- 1. ingest ---------------------------------------------------------------------
+
+async function ingestBench(setup: Setup, warmupAccountId: string, log: (line: string) => void): Promise<Record<string, unknown>> {
+  const { db, dovecot } = setup;
+  const mailbox = "ingest@example.test";
+  const accountId = await mailUser(setup, mailbox);
+  const raws = Array.from({ length: INGEST_MESSAGES }, (_, index) => smallMessage("ingest", index));
+  await dovecot.deliverMany(mailbox, raws);
+  const averageBytes = Math.round(raws.reduce((sum, raw) => sum + Buffer.byteLength(raw), 0) / raws.length);
+
+  // Baseline: one FETCH of the whole mailbox, run once before timing so Dovecot's index and cache are warm.
+  const raw = await connectedClient(db, accountId);
+  let rawSeconds: number;
+  try {
+    await raw.mailboxOpen("INBOX");
+    const warm = await rawFetch(raw);
+    if (warm !== INGEST_MESSAGES) throw new Error(`raw fetch saw ${warm} messages, expected ${INGEST_MESSAGES}`);
+    const started = performance.now();
+    await rawFetch(raw);
+    rawSeconds = seconds(started);
+  } finally {
+    await raw.logout().catch(() => raw.close());
+  }
+  log(`raw fetch: ${rawSeconds.toFixed(3)} s`);
+
+  // Our code paths warmed up (JIT, Prisma's pool, mailparser) on a smaller mailbox of another account.
+  const warmupClient = await connectedClient(db, warmupAccountId);
+  try {
+    const warmupAccount = await db.emailAccount.findUniqueOrThrow({ where: { id: warmupAccountId } });
+    await syncFolder(db, warmupClient, warmupAccount, "INBOX", null);
+  } finally {
+    await warmupClient.logout().catch(() => warmupClient.close());
+  }
+
+  // The measured run: a fresh account's first sync of the folder.
+  const account = await db.emailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  const client = await connectedClient(db, accountId);
+  const timers = new StepTimers();
+  let ingestSeconds: number;
+  let ingestCpu: NodeJS.CpuUsage;
+  try {
+    const cpuAtStart = process.cpuUsage();
+    const started = performance.now();
+    const { stored } = await syncFolder(timers.db(db), timers.client(client), account, "INBOX", null);
+    ingestSeconds = seconds(started);
+    ingestCpu = process.cpuUsage(cpuAtStart);
+    if (stored !== INGEST_MESSAGES) throw new Error(`syncFolder stored ${stored} messages, expected ${INGEST_MESSAGES}`);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+  const rows = await db.inboundMessage.count({ where: { emailAccountId: accountId } });
+  if (rows !== INGEST_MESSAGES) throw new Error(`inbound_messages holds ${rows} rows for the account, expected ${INGEST_MESSAGES}`);
+  log(`ingest: ${ingestSeconds.toFixed(3)} s`);
+
+  const inRun = timers.summary(ingestSeconds);
+  log(`ingest split in the run: ${JSON.stringify(inRun)}`);
+  const alone = await ingestSplit(setup, accountId, log);
+  const ingestMessagesPerSecond = INGEST_MESSAGES / ingestSeconds;
+  const rawImapFetchMessagesPerSecond = INGEST_MESSAGES / rawSeconds;
+  return {
+    messages: INGEST_MESSAGES,
+    averageMessageBytes: averageBytes,
+    ingestMessagesPerSecond: Math.round(ingestMessagesPerSecond),
+    rawImapFetchMessagesPerSecond: Math.round(rawImapFetchMessagesPerSecond),
+    ratio: round(ingestMessagesPerSecond / rawImapFetchMessagesPerSecond),
+    ingestSeconds: round(ingestSeconds),
+    // CPU of this process during the measured sync (more than ingestSeconds: V8's GC runs on other threads).
+    ingestCpuSeconds: round((ingestCpu.user + ingestCpu.system) / 1e6),
+    rawImapFetchSeconds: round(rawSeconds),
+    // Where the ingest time went: inside the measured run, and each step replayed alone on the same mailbox.
+    split: { inRun, replayedAlone: alone },
+  };
+}
+
+/**
+ * Times spent inside syncFolder(), taken through thin wrappers of its two
+ * collaborators: waiting on an IMAP FETCH for the next message, the work done
+ * between two messages of a FETCH (parsing), and the store transactions.
+ */
+class StepTimers {
+  fetchWaitMs = 0;
+  betweenMessagesMs = 0;
+  storeMs = 0;
+
+  client(client: ImapFlow): ImapFlow {
+    const timed = <T>(iterable: AsyncIterable<T>): AsyncIterable<T> => ({
+      [Symbol.asyncIterator]: () => {
+        const iterator = iterable[Symbol.asyncIterator]();
+        let handedOut: number | null = null;
+        return {
+          next: async () => {
+            const asked = performance.now();
+            if (handedOut !== null) this.betweenMessagesMs += asked - handedOut;
+            const result = await iterator.next();
+            handedOut = performance.now();
+            this.fetchWaitMs += handedOut - asked;
+            return result;
+          },
+          return: async (value?: unknown) => iterator.return?.(value) ?? { done: true, value: undefined },
+        };
+      },
+    });
+    return new Proxy(client, {
+      get: (target, property) => {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property === "fetch") return (...args: Parameters<ImapFlow["fetch"]>) => timed(target.fetch(...args));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  db(db: Db): Db {
+    return new Proxy(db, {
+      get: (target, property) => {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property === "$transaction") {
+          return async (...args: unknown[]) => {
+            const started = performance.now();
+            try {
+              return await (target.$transaction as (...a: unknown[]) => Promise<unknown>)(...args);
+            } finally {
+              this.storeMs += performance.now() - started;
+            }
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  summary(totalSeconds: number): Record<string, number> {
+    const fetch = this.fetchWaitMs / 1000;
+    const parse = this.betweenMessagesMs / 1000;
+    const store = this.storeMs / 1000;
+    return {
+      fetchWaitSeconds: round(fetch),
+      parseSeconds: round(parse),
+      storeSeconds: round(store),
+      otherSeconds: round(totalSeconds - fetch - parse - store),
+    };
+  }
+}
+
+/**
+ * Where the ingest time goes, each step replayed alone on the same mailbox:
+ * syncFolder's IMAP round trips (UID SEARCH, then per batch of 200 a size
+ * FETCH and a source FETCH), parseMessage() on every source, and
+ * storeSyncedMessages() of the parsed batches into a second fresh account.
+ */
+async function ingestSplit(setup: Setup, accountId: string, log: (line: string) => void): Promise<Record<string, number>> {
+  const { db } = setup;
+  const client = await connectedClient(db, accountId);
+  const sources: { uid: number; raw: Buffer; size: number }[] = [];
+  let fetchSeconds: number;
+  try {
+    const lock = await client.getMailboxLock("INBOX");
+    try {
+      const started = performance.now();
+      const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b);
+      for (let start = 0; start < uids.length; start += SYNC_BATCH) {
+        const chunk = uids.slice(start, start + SYNC_BATCH);
+        const sizes = new Map<number, number>();
+        for await (const message of client.fetch(chunk, { uid: true, size: true }, { uid: true })) sizes.set(message.uid, message.size ?? 0);
+        for await (const message of client.fetch(chunk, { uid: true, source: true }, { uid: true })) {
+          const raw = message.source ?? Buffer.alloc(0);
+          sources.push({ uid: message.uid, raw, size: sizes.get(message.uid) ?? raw.length });
+        }
+      }
+      fetchSeconds = seconds(started);
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+
+  const maxBytes = env().MAIL_MAX_MESSAGE_BYTES;
+  const parsed: SyncedMessage[] = [];
+  const parseStarted = performance.now();
+  for (const source of sources) {
+    parsed.push({ uid: BigInt(source.uid), raw: source.raw, size: source.size, parsed: await parseMessage(source.raw, { maxBytes }) });
+  }
+  const parseSeconds = seconds(parseStarted);
+
+  const account = await db.emailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  const replica = await db.emailAccount.create({
+    data: {
+      ownerId: account.ownerId,
+      emailAddress: account.emailAddress,
+      authMethod: "oauth",
+      connectedAppId: account.connectedAppId,
+      connectedUserId: account.connectedUserId,
+      imapHost: account.imapHost,
+      imapPort: account.imapPort,
+      imapSecurity: account.imapSecurity,
+      imapLogin: account.imapLogin,
+      smtpHost: account.smtpHost,
+      smtpPort: account.smtpPort,
+      smtpSecurity: account.smtpSecurity,
+      smtpLogin: account.smtpLogin,
+      enableIncoming: false,
+      enableOutgoing: false,
+    },
+  });
+  const state = await db.mailboxState.findUniqueOrThrow({ where: { emailAccountId_folder: { emailAccountId: accountId, folder: "INBOX" } } });
+  const storeStarted = performance.now();
+  for (let start = 0; start < parsed.length; start += SYNC_BATCH) {
+    const batch = parsed.slice(start, start + SYNC_BATCH);
+    await storeSyncedMessages(db, {
+      emailAccountId: replica.id,
+      folder: "INBOX",
+      uidValidity: state.uidValidity!,
+      lease: null,
+      messages: batch,
+      lastSeenUid: batch[batch.length - 1]!.uid,
+    });
+  }
+  const storeSeconds = seconds(storeStarted);
+  log(`split: fetch ${fetchSeconds.toFixed(3)} s, parse ${parseSeconds.toFixed(3)} s, store ${storeSeconds.toFixed(3)} s`);
+  return {
+    fetchSeconds: round(fetchSeconds),
+    parseSeconds: round(parseSeconds),
+    storeSeconds: round(storeSeconds),
+    sumSeconds: round(fetchSeconds + parseSeconds + storeSeconds),
+  };
+}
+
+// --- 2. IDLE latency ---------------------------------------------------------------
+
+/**
+ * Each sample delivers one message to the measured mailbox and, at the same
+ * moment, one to a second mailbox watched by a bare imapflow client in IDLE
+ * (the baseline: the server's own notification delay, timed to its untagged
+ * EXISTS). Two mailboxes, not one: a Dovecot session wakes up when another
+ * session of the same mailbox changes its index, which would shorten the
+ * baseline's wait. Both include Dovecot's fixed 500 ms notification delay.
+ */
+async function idleBench(
+  setup: Setup,
+  measured: { accountId: string; mailbox: string },
+  baseline: { accountId: string; mailbox: string },
+  log: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  const { db, dovecot } = setup;
+  const timedDeliver = async (mailbox: string, raw: string) => {
+    const delivered = performance.now();
+    await dovecot.deliver(mailbox, raw);
+    return delivered;
+  };
+  const stored = async (messageId: string) =>
+    (await db.inboundMessage.findFirst({ where: { emailAccountId: measured.accountId, messageId }, select: { id: true } })) !== null;
+
+  await dovecot.deliver(baseline.mailbox, smallMessage("idle-baseline", 0));
+  const raw = await connectedClient(db, baseline.accountId);
+  await raw.mailboxOpen("INBOX");
+  const announced = new Map<number, number>();
+  raw.on("exists", (event: { count: number }) => announced.set(event.count, performance.now()));
+  const firstCount = raw.mailbox ? raw.mailbox.exists : 0;
+  const rawIdle = raw.idle().catch(() => {});
+
+  const sessionStarted = new Date();
+  const session = new AccountSession(db, measured.accountId, null);
+  const samples: number[] = [];
+  const rawSamples: number[] = [];
+  try {
+    await waitUntil(
+      async () => {
+        const row = await db.emailAccount.findUniqueOrThrow({ where: { id: measured.accountId }, select: { lastSyncAt: true, lastError: true } });
+        if (row.lastError) throw new Error(`the IDLE account's session failed: ${row.lastError}`);
+        return row.lastSyncAt !== null && row.lastSyncAt >= sessionStarted;
+      },
+      30_000,
+      "the IDLE session's first sync",
+    );
+    // One unmeasured round first: the session has surely entered IDLE once it has stored that message.
+    for (let index = -1; index < IDLE_SAMPLES; index++) {
+      await sleep(IDLE_SPACING_MS);
+      const message = smallMessage("idle-latency", index + 1000);
+      const messageId = messageIdOf(message);
+      const [delivered, rawDelivered] = await Promise.all([
+        timedDeliver(measured.mailbox, message),
+        timedDeliver(baseline.mailbox, smallMessage("idle-baseline", index + 1000)),
+      ]);
+      const expectedCount = firstCount + index + 2;
+      await Promise.all([
+        waitUntil(() => stored(messageId), 30_000, `message ${index + 1} to be stored`, IDLE_POLL_MS).then(() => {
+          if (index >= 0) samples.push(seconds(delivered));
+        }),
+        waitUntil(async () => announced.has(expectedCount), 30_000, `EXISTS ${expectedCount} on the baseline IDLE client`, 5),
+      ]);
+      if (index >= 0) rawSamples.push((announced.get(expectedCount)! - rawDelivered) / 1000);
+    }
+  } finally {
+    await session.stop();
+    await raw.logout().catch(() => raw.close());
+    await rawIdle;
+  }
+  samples.sort((a, b) => a - b);
+  rawSamples.sort((a, b) => a - b);
+  log(`idle: p50 ${percentile(samples, 50).toFixed(3)} s, p95 ${percentile(samples, 95).toFixed(3)} s; bare EXISTS p50 ${percentile(rawSamples, 50).toFixed(3)} s`);
+  return {
+    messages: IDLE_SAMPLES,
+    dbPollIntervalMs: IDLE_POLL_MS,
+    p50Seconds: round(percentile(samples, 50)),
+    p95Seconds: round(percentile(samples, 95)),
+    minSeconds: round(samples[0]!),
+    maxSeconds: round(samples[samples.length - 1]!),
+    baselineBareIdleExistsP50Seconds: round(percentile(rawSamples, 50)),
+    baselineBareIdleExistsP95Seconds: round(percentile(rawSamples, 95)),
+  };
+}
+
+// --- 3. memory of idle accounts ----------------------------------------------------
+
+interface WorkerProcess {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function startWorkerProcess(variables: Record<string, string>): Promise<WorkerProcess> {
+  return new Promise((resolve, reject) => {
+    // `node --import tsx` keeps the worker in this one process (the tsx CLI would fork a child), so its pid is the worker's.
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "bench/idle-worker-process.ts")], {
+      cwd: PROJECT_ROOT,
+      env: childProcessEnv(variables),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    let stdout = "";
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    const stop = async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(timer);
+    };
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (stdout.startsWith("ready ")) resolve({ child, stop });
+    });
+    child.once("exit", (code, signal) => reject(new Error(`worker process exited (${signal ?? code}) before it was ready: ${stderr.trim()}`)));
+  });
+}
+
+async function processMemory(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rssMb: round(kb("VmRSS") / 1024), peakRssMb: round(kb("VmHWM") / 1024) };
+}
+
+/** User + system CPU seconds a process has used so far. */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15, in ticks of 1/100 s.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function settledMemory(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
+  await sleep(SETTLE_MS);
+  return processMemory(pid);
+}
+
+async function dovecotSessions(dovecot: TestDovecot): Promise<number> {
+  const { stdout } = await execFileAsync("/usr/bin/doveadm", ["-c", path.join(dovecot.dir, "dovecot.conf"), "who", "-1"], { encoding: "utf8" });
+  // One "username proto pid ip" line per connection after a header line.
+  return stdout.split("\n").slice(1).filter((line) => line.trim() !== "").length;
+}
+
+async function memoryBench(
+  setup: Setup,
+  variables: Record<string, string>,
+  baseline: { rssMb: number; peakRssMb: number },
+  log: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  const { db, dovecot } = setup;
+  // Only the idle accounts are served: the accounts of the other figures stop reading.
+  await db.emailAccount.updateMany({ data: { enableIncoming: false } });
+  const setupStarted = performance.now();
+  const emails = Array.from({ length: IDLE_ACCOUNTS }, (_, index) => `idle-${index}@example.test`);
+  const ids = await eachLimited(emails, SETUP_CONCURRENCY, async (email, index) => {
+    const id = await mailUser(setup, email);
+    await dovecot.deliver(email, smallMessage(`idle-${index}`, 0));
+    return id;
+  });
+  const setupSeconds = seconds(setupStarted);
+  log(`memory: ${ids.length} accounts set up in ${setupSeconds.toFixed(1)} s`);
+
+  const worker = await startWorkerProcess(variables);
+  try {
+    const started = performance.now();
+    const workerCpuAtStart = await processCpuSeconds(worker.child.pid!);
+    const benchCpuAtStart = process.cpuUsage();
+    await waitUntil(
+      async () => {
+        const synced = await db.emailAccount.count({ where: { id: { in: ids }, lastSyncAt: { not: null } } });
+        if (worker.child.exitCode !== null) throw new Error("the worker process died");
+        return synced === ids.length;
+      },
+      120_000,
+      `all ${ids.length} accounts to be synced`,
+      250,
+    );
+    const allSyncedSeconds = seconds(started);
+    const workerCpu = (await processCpuSeconds(worker.child.pid!)) - workerCpuAtStart;
+    const benchCpu = process.cpuUsage(benchCpuAtStart);
+    log(`memory: all ${ids.length} accounts synced after ${allSyncedSeconds.toFixed(1)} s`);
+    const memory = await settledMemory(worker.child.pid!);
+    const sessions = await dovecotSessions(dovecot);
+    const stored = await db.inboundMessage.count({ where: { emailAccountId: { in: ids } } });
+    log(`memory: ${memory.rssMb} MB with ${sessions} Dovecot sessions`);
+    return {
+      idleAccounts: ids.length,
+      workerRssMb: memory.rssMb,
+      baselineEmptyWorkerRssMb: baseline.rssMb,
+      rssPerAccountKb: Math.round(((memory.rssMb - baseline.rssMb) * 1024) / ids.length),
+      workerPeakRssMb: memory.peakRssMb,
+      baselineEmptyWorkerPeakRssMb: baseline.peakRssMb,
+      dovecotImapSessions: sessions,
+      messagesStored: stored,
+      secondsToSyncAllAccounts: round(allSyncedSeconds),
+      // CPU used meanwhile by the worker, and by this process (the test provider answering Dovecot's introspection, our polling).
+      workerCpuSecondsToSyncAll: round(workerCpu),
+      benchProcessCpuSecondsMeanwhile: round((benchCpu.user + benchCpu.system) / 1e6),
+      setupSeconds: round(setupSeconds),
+    };
+  } finally {
+    await worker.stop();
+  }
+}
+
+// --- the bench ---------------------------------------------------------------------
+
+export async function mailIngestBench(adminUrl: string, log: (line: string) => void = () => {}): Promise<Record<string, unknown>> {
+  const benchStarted = performance.now();
+  const database = `bench_mail_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const databaseUrl = new URL(adminUrl);
+  databaseUrl.pathname = `/${database}`;
+  const variables = {
+    DATABASE_URL: databaseUrl.toString(),
+    ENCRYPTION_KEYS: generateKeyringEntry("v1"),
+    INSECURE_OAUTH_HOSTS: "127.0.0.1",
+    APP_URL,
+    LOG_LEVEL: "silent",
+  };
+  setRuntimeEnv(variables);
+  // The logger was made when it was first imported, before LOG_LEVEL was set here: stdout belongs to the caller's JSON.
+  const loggerLevel = logger.level;
+  logger.level = "silent";
+  const db = createDb(variables.DATABASE_URL);
+  try {
+    await migrate(variables.DATABASE_URL, { log: () => {} });
+
+    // The empty worker first, while the database has no account at all.
+    const emptyWorker = await startWorkerProcess(variables);
+    let baseline: { rssMb: number; peakRssMb: number };
+    try {
+      baseline = await settledMemory(emptyWorker.child.pid!);
+    } finally {
+      await emptyWorker.stop();
+    }
+    log(`empty worker: ${baseline.rssMb} MB`);
+
+    const provider = await startTestProvider();
+    const dovecot = await startDovecot({
+      introspectionUrl: provider.resourceServer.introspectionEndpoint,
+      clientId: provider.resourceServer.clientId,
+      clientSecret: provider.resourceServer.clientSecret,
+    });
+    const owner = await db.user.create({ data: { email: "bench-admin@example.test", name: "bench", role: "admin" } });
+    const app = await createConnectedApp(
+      db,
+      {
+        providerName: "Bench IdP",
+        openidConfigurationUrl: provider.discoveryUrl,
+        clientId: "bench-mail",
+        clientSecret: "bench-mail-secret",
+        scopes: ["openid", "email", "offline_access", "mail"],
+      },
+      { id: owner.id },
+    );
+    await provider.addClient({ clientId: "bench-mail", clientSecret: "bench-mail-secret", redirectUris: [app.redirectUri] });
+    const setup: Setup = { db, provider, dovecot, appId: app.id };
+
+    const idleMailbox = "idle-latency@example.test";
+    const idleAccountId = await mailUser(setup, idleMailbox);
+    await dovecot.deliverMany(idleMailbox, Array.from({ length: WARMUP_MESSAGES }, (_, index) => smallMessage("warmup", index)));
+
+    const baselineMailbox = "idle-baseline@example.test";
+    const baselineAccountId = await mailUser(setup, baselineMailbox);
+
+    const ingest = await ingestBench(setup, idleAccountId, log);
+    const idle = await idleBench(
+      setup,
+      { accountId: idleAccountId, mailbox: idleMailbox },
+      { accountId: baselineAccountId, mailbox: baselineMailbox },
+      log,
+    );
+    const memory = await memoryBench(setup, variables, baseline, log);
+    return { ingest, idle, memory, benchSeconds: round(seconds(benchStarted)) };
+  } finally {
+    await runCleanups();
+    await db.$disconnect();
+    logger.level = loggerLevel;
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  }
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db";
+import { env } from "../env";
+import { AppError } from "../errors";
+import { Prisma, type OutboundMessage } from "../generated/prisma/client";
+import type { SignedInUser } from "../auth/sign-in";
+import { getEmailAccountOrThrow } from "../email-accounts/get-email-account-or-throw";
+import { wakeOutboundDrain } from "../jobs/send-outbound";
+import { logger } from "../logger";
+import { parseOrThrow } from "../validation";
+import { outboundInput, toPublicOutboundMessage, type OutboundInput, type ParsedOutboundInput, type PublicOutboundMessage } from "./schemas";
+
+export interface EnqueueOutboundRequest {
+  emailAccountId: string;
+  input: OutboundInput;
+  caller: SignedInUser;
+}
+
+/**
+ * Queues a message for sending: the row (with its Message-ID, fixed now so
+ * every retry is the same message) and a drain job for the account. Nothing
+ * is stored when the input, the account or the size is refused. The same
+ * idempotency key returns the first record; the unique index makes that hold
+ * for concurrent requests too.
+ */
+export async function enqueueOutboundMessage(
+  db: Db,
+  { emailAccountId, input, caller }: EnqueueOutboundRequest,
+): Promise<{ record: PublicOutboundMessage; created: boolean }> {
+  const data = parseOrThrow(outboundInput, input);
+  const account = await getEmailAccountOrThrow(db, emailAccountId, caller);
+  if (data.idempotencyKey) {
+    const existing = await findByKey(db, account.id, data.idempotencyKey);
+    if (existing) return replay(existing, data);
+  }
+  if (!account.enableOutgoing) {
+    throw new AppError("conflict", `Sending is turned off for ${account.emailAddress}: turn on outgoing mail for the account first`);
+  }
+  const limit = env().MAIL_MAX_MESSAGE_BYTES;
+  const size = estimatedSize(data);
+  if (size > limit) {
+    throw new AppError("payload_too_large", `The message would be about ${size} bytes; the limit is ${limit} bytes (MAIL_MAX_MESSAGE_BYTES)`);
+  }
+  let row: OutboundMessage;
+  try {
+    row = await db.outboundMessage.create({
+      data: {
+        emailAccountId: account.id,
+        messageId: `<${randomUUID()}@${domainOf(account.emailAddress)}>`,
+        idempotencyKey: data.idempotencyKey ?? null,
+        fromAddress: data.from ?? null,
+        toAddresses: data.to,
+        ccAddresses: data.cc ?? [],
+        bccAddresses: data.bcc ?? [],
+        subject: data.subject,
+        text: data.text ?? null,
+        html: data.html ?? null,
+        inReplyTo: data.inReplyTo ?? null,
+        references: data.references ?? [],
+      },
+    });
+  } catch (error) {
+    // A concurrent request with the same key won the insert.
+    if (data.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      const existing = await findByKey(db, account.id, data.idempotencyKey);
+      if (existing) return replay(existing, data);
+    }
+    throw error;
+  }
+  await wake(row.emailAccountId);
+  return { record: toPublicOutboundMessage(row), created: true };
+}
+
+function findByKey(db: Db, emailAccountId: string, idempotencyKey: string): Promise<OutboundMessage | null> {
+  return db.outboundMessage.findUnique({ where: { emailAccountId_idempotencyKey: { emailAccountId, idempotencyKey } } });
+}
+
+async function replay(row: OutboundMessage, data: ParsedOutboundInput): Promise<{ record: PublicOutboundMessage; created: boolean }> {
+  if (!sameMessage(row, data)) {
+    throw new AppError("conflict", "This idempotencyKey was already used for a different message: use a new key for a new message");
+  }
+  // The first request may have stopped between its insert and its job.
+  if (row.status === "queued") await wake(row.emailAccountId);
+  return { record: toPublicOutboundMessage(row), created: false };
+}
+
+function sameList(a: readonly string[], b: readonly string[] | undefined): boolean {
+  const other = b ?? [];
+  return a.length === other.length && a.every((value, index) => value === other[index]);
+}
+
+function sameMessage(row: OutboundMessage, data: ParsedOutboundInput): boolean {
+  return (
+    sameList(row.toAddresses, data.to) &&
+    sameList(row.ccAddresses, data.cc) &&
+    sameList(row.bccAddresses, data.bcc) &&
+    sameList(row.references, data.references) &&
+    row.subject === data.subject &&
+    row.text === (data.text ?? null) &&
+    row.html === (data.html ?? null) &&
+    row.fromAddress === (data.from ?? null) &&
+    row.inReplyTo === (data.inReplyTo ?? null)
+  );
+}
+
+async function wake(emailAccountId: string): Promise<void> {
+  try {
+    await wakeOutboundDrain(emailAccountId);
+  } catch (error) {
+    // The row is stored: the outbound sweep drains the account within a minute.
+    logger.warn({ err: error, emailAccountId }, "could not queue the send job; the sweep will send the message");
+  }
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+}
+
+/**
+ * The size on the wire, from above: bodies may go out base64-encoded (4/3,
+ * plus a line break every 76 characters), headers and MIME boundaries take a
+ * few hundred bytes more.
+ */
+export function estimatedSize(data: ParsedOutboundInput): number {
+  const encoded = (value: string | undefined) => (value ? Math.ceil((Buffer.byteLength(value) * 4) / 3) * (78 / 76) : 0);
+  const addresses = [...data.to, ...(data.cc ?? []), ...(data.bcc ?? [])].reduce((sum, address) => sum + address.length + 2, 0);
+  const references = (data.references ?? []).reduce((sum, id) => sum + id.length + 1, 0);
+  return Math.ceil(2048 + addresses + references + Buffer.byteLength(data.subject) * 2 + encoded(data.text) + encoded(data.html));
+}

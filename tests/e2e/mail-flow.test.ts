@@ -1,0 +1,132 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { launchBrowser } from "../support/browser";
+import { startAppServer, type AppServer } from "../support/app-server";
+import { startTestProvider, type TestProvider } from "../support/oidc-provider";
+import { startDovecot, type TestDovecot } from "../support/dovecot";
+import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server";
+import { registerCleanup } from "../support/cleanup";
+import { HttpSession } from "../support/http-session";
+
+let app: AppServer;
+let provider: TestProvider;
+let dovecot: TestDovecot;
+let smtp: TestSmtpServer;
+let page: Page;
+
+/** The real worker entry (`npm run worker`) against the app's database. */
+function startWorker(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("worker/main.ts")], {
+      env: { ...process.env, ...app.env, DATA_DIR: mkdtempSync(path.resolve(".data/worker-")), LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    registerCleanup(async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((done) => child.once("exit", done));
+      child.kill("SIGTERM");
+      await exited;
+    });
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("worker started")) resolve();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("exit", (code) => reject(new Error(`worker exited ${code}: ${output}`)));
+  });
+}
+
+beforeAll(async () => {
+  provider = await startTestProvider();
+  dovecot = await startDovecot({
+    introspectionUrl: provider.resourceServer.introspectionEndpoint,
+    clientId: provider.resourceServer.clientId,
+    clientSecret: provider.resourceServer.clientSecret,
+  });
+  smtp = await startSmtpServer({ introspect: (token) => provider.introspect(token) });
+  app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
+
+  const admin = new HttpSession(app.url);
+  await admin.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await admin.signIn("ada@example.test", "a long passphrase");
+  await admin.request("/api/v1/users", { method: "POST", json: { email: "uma@example.test", password: "umas passphrase", role: "user" } });
+  const created = (await (
+    await admin.request("/api/v1/connected-apps", {
+      method: "POST",
+      json: { providerName: "Mail IdP", openidConfigurationUrl: provider.discoveryUrl, clientId: "mail-e2e", clientSecret: "mail-e2e-secret", scopes: ["openid", "email", "offline_access"] },
+    })
+  ).json()) as { redirectUri: string };
+  await provider.addClient({ clientId: "mail-e2e", clientSecret: "mail-e2e-secret", redirectUris: [created.redirectUri] });
+  await startWorker();
+
+  const browser = await launchBrowser();
+  registerCleanup(() => browser.close());
+  page = await browser.context.newPage();
+});
+
+describe("mail in Chromium: connect, add the account, read a message, reply", () => {
+  it("connects the user's account at the provider", async () => {
+    await page.goto(`${app.url}/login`);
+    await page.fill("#email", "uma@example.test");
+    await page.fill("#password", "umas passphrase");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("h1:text('Dashboard')");
+    await page.goto(`${app.url}/connections`);
+    await page.click("text=Connect to Mail IdP");
+    await page.fill("input[name=login]", "uma@example.test");
+    await page.click("button:text('Sign-in')");
+    await page.click("button:text('Continue')");
+    await page.waitForURL(`${app.url}/connections`);
+    expect(await page.textContent("[data-testid=connection-status]")).toBe("connected");
+  });
+
+  it("creates the email account on that connection", async () => {
+    await dovecot.deliver("uma@example.test", "From: Sam <sam@example.test>\r\nTo: uma@example.test\r\nSubject: Welcome\r\nMessage-ID: <welcome@example.test>\r\n\r\nHello Uma.\r\n");
+    await page.goto(`${app.url}/email-accounts/new`);
+    await page.fill("#emailAddress", "uma@example.test");
+    await page.fill("#displayName", "Uma");
+    await page.selectOption("#connectedAppId", { label: "Mail IdP" });
+    await page.fill("#imap-host", "127.0.0.1");
+    await page.fill("#imap-port", String(dovecot.port));
+    await page.selectOption("#imap-security", "none");
+    await page.fill("#imap-login", "uma@example.test");
+    await page.fill("#smtp-host", "127.0.0.1");
+    await page.fill("#smtp-port", String(smtp.port));
+    await page.selectOption("#smtp-security", "none");
+    await page.fill("#smtp-login", "uma@example.test");
+    await page.click("button:text('Test connection')");
+    await page.waitForSelector("[data-testid=connection-test]");
+    expect(await page.textContent("[data-testid=connection-test]")).toBe("IMAP: signed inSMTP: signed in");
+    await page.click("button:text('Create')");
+    await page.waitForURL(/\/email-accounts\/[0-9a-f-]{36}$/);
+  });
+
+  it("shows the message once the worker synced it, and sends a threaded reply", async () => {
+    await page.click("a:text('Messages')");
+    for (let attempt = 0; attempt < 60 && (await page.locator("[data-testid=message-row]").count()) === 0; attempt++) {
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+    await page.click("a:text('Welcome')");
+    expect(await page.textContent("[data-testid=message-subject]")).toBe("Welcome");
+    expect(await page.textContent("[data-testid=message-text]")).toContain("Hello Uma.");
+
+    await page.click("a:text('Reply')");
+    expect(await page.inputValue("#to")).toBe("sam@example.test");
+    expect(await page.inputValue("#subject")).toBe("Re: Welcome");
+    await page.fill("#text", "Thanks, Sam!");
+    await page.click("button:text('Send')");
+    await page.waitForSelector("[data-testid=delivery-status]:text('sent')", { timeout: 60_000 });
+
+    const [sent] = await smtp.waitForMessages(1, 10_000);
+    const raw = sent!.raw.toString();
+    expect(sent!.envelope.to).toEqual(["sam@example.test"]);
+    expect(raw).toMatch(/^In-Reply-To: <welcome@example\.test>/m);
+    expect(raw).toMatch(/^References: <welcome@example\.test>/m);
+    expect(raw).toMatch(/^From: (Uma )?<?uma@example\.test>?/m);
+  });
+});
