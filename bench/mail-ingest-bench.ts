@@ -471,6 +471,8 @@ async function idleBench(
 interface WorkerProcess {
   child: ChildProcess;
   stop(): Promise<void>;
+  /** Why the process ended, with the end of its stderr; null while it runs. */
+  death(): string | null;
 }
 
 function startWorkerProcess(variables: Record<string, string>): Promise<WorkerProcess> {
@@ -491,12 +493,14 @@ function startWorkerProcess(variables: Record<string, string>): Promise<WorkerPr
       await exited;
       clearTimeout(timer);
     };
+    const death = () =>
+      child.exitCode === null && child.signalCode === null ? null : `exited (${child.signalCode ?? child.exitCode}): ${stderr.trim().slice(-4000)}`;
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
-      if (stdout.startsWith("ready ")) resolve({ child, stop });
+      if (stdout.startsWith("ready ")) resolve({ child, stop, death });
     });
-    child.once("exit", (code, signal) => reject(new Error(`worker process exited (${signal ?? code}) before it was ready: ${stderr.trim()}`)));
+    child.once("exit", () => reject(new Error(`worker process ${death()} before it was ready`)));
   });
 }
 
@@ -552,7 +556,8 @@ async function memoryBench(
     await waitUntil(
       async () => {
         const synced = await db.emailAccount.count({ where: { id: { in: ids }, lastSyncAt: { not: null } } });
-        if (worker.child.exitCode !== null) throw new Error("the worker process died");
+        const died = worker.death();
+        if (died) throw new Error(`the worker process ${died}`);
         return synced === ids.length;
       },
       120_000,
@@ -565,6 +570,9 @@ async function memoryBench(
     log(`memory: all ${ids.length} accounts synced after ${allSyncedSeconds.toFixed(1)} s`);
     const memory = await settledMemory(worker.child.pid!);
     const sessions = await dovecotSessions(dovecot);
+    // A limit Dovecot ran into (process_limit, client_limit, fd limit) would make the figure meaningless: say so.
+    const limitWarnings = (await dovecot.log()).split("\n").filter((line) => /limit/i.test(line) && /warning|error|fatal/i.test(line));
+    log(`dovecot log: ${(await dovecot.log()).split("\n").filter((line) => /warning|error|fatal/i.test(line)).slice(0, 20).join("\n")}`);
     const stored = await db.inboundMessage.count({ where: { emailAccountId: { in: ids } } });
     log(`memory: ${memory.rssMb} MB with ${sessions} Dovecot sessions`);
     return {
@@ -575,6 +583,7 @@ async function memoryBench(
       workerPeakRssMb: memory.peakRssMb,
       baselineEmptyWorkerPeakRssMb: baseline.peakRssMb,
       dovecotImapSessions: sessions,
+      dovecotLimitWarnings: limitWarnings.slice(0, 5),
       messagesStored: stored,
       secondsToSyncAllAccounts: round(allSyncedSeconds),
       // CPU used meanwhile by the worker, and by this process (the test provider answering Dovecot's introspection, our polling).

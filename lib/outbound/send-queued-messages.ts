@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type Mail from "nodemailer/lib/mailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
 import type { Db } from "../db";
-import type { EmailAccount } from "../generated/prisma/client";
+import { Prisma, type EmailAccount } from "../generated/prisma/client";
 import { logger } from "../logger";
 import { createSmtpTransport } from "../mail/create-smtp-transport";
 import { explainMailError } from "../mail/explain-mail-error";
@@ -91,44 +91,76 @@ function lockKey(emailAccountId: string): string {
   return `outbound:${emailAccountId}`;
 }
 
+const RETURNED_COLUMNS = Prisma.sql`
+  id::text, message_id AS "messageId", from_address AS "fromAddress",
+  COALESCE(to_addresses, '{}') AS "toAddresses", COALESCE(cc_addresses, '{}') AS "ccAddresses",
+  COALESCE(bcc_addresses, '{}') AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",
+  COALESCE("references", '{}') AS "references", attempts, created_at AS "createdAt"`;
+
+function byCreation(rows: ClaimedRow[]): ClaimedRow[] {
+  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
 /**
- * Claims up to `batchSize` due rows, none while another drain has rows of the
- * account in flight, and no more than the send limit leaves for this minute
- * (rows this drain holds count as sent). The claim statement runs after the
- * advisory lock is taken, so it sees every earlier claim of the account.
+ * A drain's first claim (nothing of its own in flight): up to `batchSize` due
+ * rows within what the send limit leaves of this minute, none while another
+ * drain has rows of the account in `sending`, and none when sending is off or
+ * paused. The statement runs after the advisory lock is taken, so it sees
+ * every earlier claim of the account. Returns the rows and the minute's count.
  */
-async function claimDue(db: Db, emailAccountId: string, batchSize: number, owned: ReadonlySet<string>): Promise<ClaimedRow[]> {
-  const own = [...owned];
+async function claimFirst(db: Db, emailAccountId: string, batchSize: number): Promise<{ rows: ClaimedRow[]; recent: number }> {
   const [, rows] = await db.$transaction([
     db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(emailAccountId)}, 0))`,
-    db.$queryRaw<ClaimedRow[]>`
+    db.$queryRaw<(ClaimedRow & { recent: number })[]>`
       WITH budget AS (
-        SELECT CASE
-                 WHEN EXISTS (SELECT 1 FROM outbound_messages
-                               WHERE status = 'sending' AND email_account_id = ${emailAccountId}::uuid AND id <> ALL(${own}::uuid[]))
-                 THEN 0
-                 ELSE LEAST(${batchSize}::int, a.send_limit_per_minute - ${own.length}::int
-                            - (SELECT count(*)::int FROM outbound_messages
-                                WHERE status = 'sent' AND next_attempt_at > now() - interval '1 minute'
-                                  AND email_account_id = ${emailAccountId}::uuid))
-               END AS n
+        SELECT a.send_limit_per_minute AS per_minute,
+               EXISTS (SELECT 1 FROM outbound_messages WHERE status = 'sending' AND email_account_id = a.id) AS busy,
+               (SELECT count(*)::int FROM outbound_messages
+                 WHERE status = 'sent' AND next_attempt_at > now() - interval '1 minute' AND email_account_id = a.id) AS recent
           FROM email_accounts a
          WHERE a.id = ${emailAccountId}::uuid AND a.enable_outgoing AND a.outgoing_status <> 'paused'
       ), picked AS (
         SELECT id FROM outbound_messages
          WHERE email_account_id = ${emailAccountId}::uuid AND status = 'queued' AND next_attempt_at <= now()
          ORDER BY next_attempt_at, created_at
-         LIMIT (SELECT GREATEST(COALESCE(max(n), 0), 0) FROM budget)
+         -- No budget row (sending off or paused) must mean no rows: LIMIT NULL would mean all.
+         LIMIT COALESCE((SELECT CASE WHEN busy THEN 0 ELSE GREATEST(0, LEAST(${batchSize}::int, per_minute - recent)) END FROM budget), 0)
+         FOR UPDATE SKIP LOCKED
+      )
+      UPDATE outbound_messages SET status = 'sending', updated_at = now()
+        FROM budget
+       WHERE outbound_messages.id IN (SELECT id FROM picked)
+      RETURNING ${RETURNED_COLUMNS}, budget.recent`,
+  ]);
+  return { rows: byCreation(rows), recent: rows[0]?.recent ?? 0 };
+}
+
+/**
+ * A claim while this drain holds rows (they keep other drains out): `limit`
+ * rows at most, which the drain worked out from the minute's count at its
+ * first claim plus its own sends since. Still none if another drain got in.
+ */
+async function claimMoreRows(db: Db, emailAccountId: string, limit: number, owned: ReadonlySet<string>): Promise<ClaimedRow[]> {
+  const own = [...owned];
+  const [, rows] = await db.$transaction([
+    db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey(emailAccountId)}, 0))`,
+    db.$queryRaw<ClaimedRow[]>`
+      WITH picked AS (
+        SELECT id FROM outbound_messages
+         WHERE email_account_id = ${emailAccountId}::uuid AND status = 'queued' AND next_attempt_at <= now()
+           AND NOT EXISTS (SELECT 1 FROM outbound_messages
+                            WHERE status = 'sending' AND email_account_id = ${emailAccountId}::uuid AND id <> ALL(${own}::uuid[]))
+           AND EXISTS (SELECT 1 FROM email_accounts
+                        WHERE id = ${emailAccountId}::uuid AND enable_outgoing AND outgoing_status <> 'paused')
+         ORDER BY next_attempt_at, created_at
+         LIMIT ${limit}::int
          FOR UPDATE SKIP LOCKED
       )
       UPDATE outbound_messages SET status = 'sending', updated_at = now()
        WHERE id IN (SELECT id FROM picked)
-      RETURNING id::text, message_id AS "messageId", from_address AS "fromAddress",
-                COALESCE(to_addresses, '{}') AS "toAddresses", COALESCE(cc_addresses, '{}') AS "ccAddresses",
-                COALESCE(bcc_addresses, '{}') AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",
-                COALESCE("references", '{}') AS "references", attempts, created_at AS "createdAt"`,
+      RETURNING ${RETURNED_COLUMNS}`,
   ]);
-  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return byCreation(rows);
 }
 
 type Standstill = { kind: "stopped" } | { kind: "busy" } | { kind: "limited"; until: Date } | { kind: "idle" };
@@ -467,10 +499,31 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
   let refreshed = false;
   let canSend = true;
 
+  // The send limit: the minute's count at the last first-claim, plus this drain's sends since (all
+  // that can have been sent meanwhile: while it holds rows, no other drain of the account claims).
+  let recentAtClaim = 0;
+  const ownSends: number[] = [];
+  const budget = () => {
+    const windowStart = Date.now() - 60_000;
+    while (ownSends.length > 0 && ownSends[0]! <= windowStart) ownSends.shift();
+    return account.sendLimitPerMinute - recentAtClaim - ownSends.length - owned.size;
+  };
+
   const claimMore = (): Promise<void> => {
-    claiming ??= claimDue(db, emailAccountId, batchSize, owned)
+    const first = owned.size === 0;
+    const limit = first ? batchSize : Math.min(batchSize, budget());
+    console.log("CLAIM", Date.now() % 100000, { first, limit, owned: owned.size, ownSends: ownSends.length, recentAtClaim, queue: queue.length });
+    if (!first && limit <= 0) {
+      moreToClaim = false;
+      return Promise.resolve();
+    }
+    claiming ??= (first ? claimFirst(db, emailAccountId, batchSize) : claimMoreRows(db, emailAccountId, limit, owned).then((rows) => ({ rows, recent: null })))
       .then(
-        (rows) => {
+        ({ rows, recent }) => {
+          if (recent !== null) {
+            recentAtClaim = recent;
+            ownSends.length = 0;
+          }
           for (const row of rows) owned.add(row.id);
           queue.push(...rows);
           if (rows.length === 0) moreToClaim = false;
@@ -488,12 +541,14 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
 
   const settle = (settlement: Settlement) => {
     writer.add(settlement);
-    if (settlement.status === "sent") result.sent++;
-    else if (settlement.status === "failed") result.failed++;
+    if (settlement.status === "sent") {
+      result.sent++;
+      ownSends.push(Date.now());
+    } else if (settlement.status === "failed") result.failed++;
     else result.deferred++;
   };
-
   const sendOne = async (current: PooledTransport, row: ClaimedRow) => {
+    console.log("SEND", Date.now() % 100000, row.id.slice(0, 4));
     let mail: Mail.Options;
     try {
       mail = buildMail(account, row);

@@ -7,6 +7,7 @@ import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/emai
 import { setRuntimeEnv } from "../../lib/env";
 import { AppError } from "../../lib/errors";
 import { stopJobSender } from "../../lib/jobs/enqueue";
+import { outboundSweepJob } from "../../lib/jobs/outbound-sweep";
 import { startJobRunner } from "../../lib/jobs/start-job-runner";
 import { enqueueOutboundMessage } from "../../lib/outbound/enqueue-outbound-message";
 import { getOutboundMessageOrThrow } from "../../lib/outbound/get-outbound-message";
@@ -357,6 +358,21 @@ describe("sending queued mail over SMTP with XOAUTH2", () => {
     for (const { record } of queued) expect(delivered(record.messageId)).toHaveLength(1);
   });
 
+  it("keeps to the per-minute limit across the many claims of one drain", async () => {
+    const who = await sender("claims@example.test", { sendLimits: { perMinute: 5, connections: 3 } });
+    for (let i = 0; i < 9; i++) await enqueue(who);
+    const before = smtp.messages.length;
+    // A slow server: results are written (and leave the drain's hands) between claims.
+    smtp.setDelay(100);
+    try {
+      expect(await drainOutboundQueue(f.db, who.account.id, { batchSize: 2 })).toMatchObject({ sent: 5, deferred: 4, busy: false });
+    } finally {
+      smtp.setDelay(0);
+    }
+    expect(smtp.messages.length - before).toBe(5);
+    expect(await f.db.outboundMessage.count({ where: { emailAccountId: who.account.id, status: "queued" } })).toBe(4);
+  });
+
   it("sends each message once when two drains of one account run at the same time", async () => {
     const who = await sender("twice@example.test", { sendLimits: { perMinute: 10_000, connections: 3 } });
     const ids = [];
@@ -441,6 +457,27 @@ describe("through pg-boss", () => {
     } finally {
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     }
+  });
+});
+
+describe("the outbound sweep", () => {
+  it("puts rows of a dead worker back and queues a drain for every account with due rows", async () => {
+    setDb(f.db);
+    const stuck = await sender("sweep-stuck@example.test");
+    const due = await sender("sweep-due@example.test");
+    const paused = await sender("sweep-paused@example.test");
+    const a = await enqueue(stuck);
+    await enqueue(due);
+    await enqueue(paused);
+    await f.db.emailAccount.update({ where: { id: paused.account.id }, data: { outgoingStatus: "paused" } });
+    await f.db.$executeRaw`UPDATE outbound_messages SET status = 'sending', updated_at = now() - interval '6 minutes' WHERE id = ${a.record.id}::uuid`;
+    await f.db.$executeRaw`DELETE FROM pgboss.job WHERE name = 'send-outbound'`;
+
+    await outboundSweepJob.handle({});
+    expect((await row(a.record.id)).status).toBe("queued");
+    expect(await drainJobs(stuck.account.id)).toBe(1);
+    expect(await drainJobs(due.account.id)).toBe(1);
+    expect(await drainJobs(paused.account.id)).toBe(0);
   });
 });
 

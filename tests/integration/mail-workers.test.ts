@@ -73,5 +73,5 @@ describe("several mail workers", () => {
     const leases = await leasesByWorker();
     expect([...leases.values()]).toEqual([20]);
     expect(second.exitCode).toBeNull();
-  });
+  }, 240_000);
 });

@@ -342,26 +342,18 @@ describe("storeSyncedMessages", () => {
     expect(detail).not.toHaveProperty("raw");
   });
 
-  it("ingest rate: 5,000 small messages, parse and store", async () => {
+  it("stores 5,000 small messages in one call and in worker-sized batches, each once", async () => {
     const accountId = await createAccount();
     const count = 5_000;
     const raws = Array.from({ length: count }, (_, i) => rawMessage({ subject: `Message ${i}`, body: `Line one of ${i}\r\nLine two.\r\n` }));
 
-    // Steady state, as in a long-running worker: the parser's code paths warmed up first.
-    for (const raw of raws.slice(0, 1_000)) await parseMessage(raw);
-
-    let started = performance.now();
     const parsed: SyncedMessage[] = [];
     for (const [i, raw] of raws.entries()) parsed.push({ uid: BigInt(i + 1), raw, size: raw.length, parsed: await parseMessage(raw) });
-    const parseMs = performance.now() - started;
 
-    started = performance.now();
     const stored = await storeSyncedMessages(db, { emailAccountId: accountId, folder: "store-only", uidValidity: 1n, lease: null, messages: parsed });
-    const storeMs = performance.now() - started;
     expect(stored).toEqual({ inserted: count, duplicates: 0, fenced: false });
 
     // As the worker would: parse a fetched batch, store it, next batch.
-    started = performance.now();
     let inserted = 0;
     for (let from = 0; from < count; from += 500) {
       const batch: SyncedMessage[] = [];
@@ -370,16 +362,8 @@ describe("storeSyncedMessages", () => {
       }
       inserted += (await storeSyncedMessages(db, { emailAccountId: accountId, folder: "both", uidValidity: 1n, lease: null, messages: batch })).inserted;
     }
-    const bothMs = performance.now() - started;
     expect(inserted).toBe(count);
     expect(await mailbox(accountId, "both")).toMatchObject({ lastUid: BigInt(count) });
 
-    const rate = (ms: number) => Math.round((count / ms) * 1000);
-    console.log(
-      `ingest of ${count} messages of ~${raws[0]!.length} bytes: parse ${rate(parseMs)}/s (${parseMs.toFixed(0)} ms), ` +
-        `store ${rate(storeMs)}/s (${storeMs.toFixed(0)} ms), parse+store ${rate(bothMs)}/s (${bothMs.toFixed(0)} ms)`,
-    );
-    // A floor far below the measured rate (two shared cores): catches a per-row round trip, not jitter.
-    expect(rate(storeMs)).toBeGreaterThan(2_000);
   });
 });
