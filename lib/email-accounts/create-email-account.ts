@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { z } from "zod";
 import type { Db } from "../db";
 import { seal } from "../crypto";
 import { recordAuditEvent } from "../audit/record-audit-event";
@@ -15,6 +16,39 @@ export function sealMailPassword(accountId: string, password: string): string {
   return seal(password, sealedColumnContext(passwordColumn, accountId));
 }
 
+/** The columns of an account row from a validated body (shared with the unsaved connection test). */
+export function accountColumns(id: string, data: z.infer<typeof createEmailAccountInput>, connectedUserId: string | null) {
+  return {
+    id,
+    emailAddress: data.emailAddress,
+    displayName: data.displayName,
+    authMethod: data.authMethod,
+    passwordSealed: data.authMethod === "password" && data.password ? sealMailPassword(id, data.password) : null,
+    connectedAppId: data.authMethod === "oauth" ? (data.connectedAppId ?? null) : null,
+    connectedUserId,
+    servicePrincipal: data.authMethod === "oauth" && data.servicePrincipal,
+    imapHost: data.imap.host,
+    imapPort: data.imap.port,
+    imapSecurity: data.imap.security,
+    imapLogin: data.imap.login,
+    smtpHost: data.smtp.host,
+    smtpPort: data.smtp.port,
+    smtpSecurity: data.smtp.security,
+    smtpLogin: data.smtp.login,
+    enableIncoming: data.enableIncoming,
+    enableOutgoing: data.enableOutgoing,
+    folders: data.folders,
+    useIdle: data.useIdle,
+    pollIntervalSeconds: data.pollIntervalSeconds,
+    initialSyncSince: data.initialSync.since ?? null,
+    initialSyncNewest: data.initialSync.newest ?? null,
+    sendLimitPerMinute: data.sendLimits.perMinute,
+    sendLimitConnections: data.sendLimits.connections,
+    alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
+    alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
+  };
+}
+
 export async function createEmailAccount(
   db: Db,
   input: CreateEmailAccountInput,
@@ -24,38 +58,7 @@ export async function createEmailAccount(
   const data = parseOrThrow(createEmailAccountInput, input);
   const connectedUserId = await checkAccountReferences(db, data, caller, caller.id);
   const id = randomUUID();
-  const account = await db.emailAccount.create({
-    data: {
-      id,
-      ownerId: caller.id,
-      emailAddress: data.emailAddress,
-      displayName: data.displayName,
-      authMethod: data.authMethod,
-      passwordSealed: data.authMethod === "password" && data.password ? sealMailPassword(id, data.password) : null,
-      connectedAppId: data.authMethod === "oauth" ? (data.connectedAppId ?? null) : null,
-      connectedUserId,
-      servicePrincipal: data.authMethod === "oauth" && data.servicePrincipal,
-      imapHost: data.imap.host,
-      imapPort: data.imap.port,
-      imapSecurity: data.imap.security,
-      imapLogin: data.imap.login,
-      smtpHost: data.smtp.host,
-      smtpPort: data.smtp.port,
-      smtpSecurity: data.smtp.security,
-      smtpLogin: data.smtp.login,
-      enableIncoming: data.enableIncoming,
-      enableOutgoing: data.enableOutgoing,
-      folders: data.folders,
-      useIdle: data.useIdle,
-      pollIntervalSeconds: data.pollIntervalSeconds,
-      initialSyncSince: data.initialSync.since ?? null,
-      initialSyncNewest: data.initialSync.newest ?? null,
-      sendLimitPerMinute: data.sendLimits.perMinute,
-      sendLimitConnections: data.sendLimits.connections,
-      alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
-      alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
-    },
-  });
+  const account = await db.emailAccount.create({ data: { ...accountColumns(id, data, connectedUserId), ownerId: caller.id } });
   await recordAuditEvent(db, {
     actorId: caller.id,
     action: "email_account.create",

@@ -512,7 +512,6 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
   const claimMore = (): Promise<void> => {
     const first = owned.size === 0;
     const limit = first ? batchSize : Math.min(batchSize, budget());
-    console.log("CLAIM", Date.now() % 100000, { first, limit, owned: owned.size, ownSends: ownSends.length, recentAtClaim, queue: queue.length });
     if (!first && limit <= 0) {
       moreToClaim = false;
       return Promise.resolve();
@@ -548,7 +547,6 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
     else result.deferred++;
   };
   const sendOne = async (current: PooledTransport, row: ClaimedRow) => {
-    console.log("SEND", Date.now() % 100000, row.id.slice(0, 4));
     let mail: Mail.Options;
     try {
       mail = buildMail(account, row);
@@ -673,7 +671,7 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
     clearInterval(heartbeat);
     if (transport) releaseTransport(transport);
     // After an error, rows not tried go back now rather than after the stuck-row timeout.
-    release(queue.splice(0), writer, FIRST_RETRY_SECONDS);
+    release([...authRefused.splice(0), ...queue.splice(0)], writer, FIRST_RETRY_SECONDS);
     await writer.flush();
   }
   result.nextAttemptAt = canSend ? await nextDue(db, emailAccountId) : null;

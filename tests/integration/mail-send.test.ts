@@ -359,13 +359,13 @@ describe("sending queued mail over SMTP with XOAUTH2", () => {
   });
 
   it("keeps to the per-minute limit across the many claims of one drain", async () => {
-    const who = await sender("claims@example.test", { sendLimits: { perMinute: 5, connections: 3 } });
+    const who = await sender("claims@example.test", { sendLimits: { perMinute: 5, connections: 2 } });
     for (let i = 0; i < 9; i++) await enqueue(who);
     const before = smtp.messages.length;
     // A slow server: results are written (and leave the drain's hands) between claims.
     smtp.setDelay(100);
     try {
-      expect(await drainOutboundQueue(f.db, who.account.id, { batchSize: 2 })).toMatchObject({ sent: 5, deferred: 4, busy: false });
+      expect(await drainOutboundQueue(f.db, who.account.id, { batchSize: 1 })).toMatchObject({ sent: 5, deferred: 4, busy: false });
     } finally {
       smtp.setDelay(0);
     }
