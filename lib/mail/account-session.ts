@@ -3,7 +3,7 @@ import type { Db } from "../db";
 import { logger } from "../logger";
 import type { EmailAccount } from "../generated/prisma/client";
 import { createImapClient } from "./connect-imap";
-import { explainMailError } from "./explain-mail-error";
+import { explainMailError, type MailFailure } from "./explain-mail-error";
 import { mailCredentials } from "./mail-credentials";
 import { recordAuthFailure, recordSideSuccess } from "./side-status";
 import { followConnectionStatus } from "./follow-connection-status";
@@ -33,7 +33,11 @@ export class AccountSession {
     private readonly lease: SyncLease | null,
     private readonly onEnd: (reason: string) => void = () => {},
   ) {
-    this.done = this.run();
+    // Nothing may escape as an unhandled rejection: it would take the whole worker down.
+    this.done = this.run().catch((error: unknown) => {
+      logger.error({ emailAccountId: accountId, err: error instanceof Error ? error.message : String(error) }, "IMAP session ended by an unexpected error");
+      this.onEnd("unexpected error");
+    });
   }
 
   /** Asks for a sync now (e.g. "Sync now" in the UI) instead of at the next poll. */
@@ -55,13 +59,14 @@ export class AccountSession {
     let rejectedToken: string | undefined;
     let endReason = "stopped";
     while (!this.stopped) {
-      const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId } });
-      if (!account || !account.enableIncoming || account.incomingStatus === "paused") {
-        endReason = !account ? "account deleted" : "incoming disabled or paused";
-        break;
-      }
       let usedToken: string | undefined;
       try {
+        // Inside the try: a database that is busy or restarting is one more transient failure.
+        const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId } });
+        if (!account || !account.enableIncoming || account.incomingStatus === "paused") {
+          endReason = !account ? "account deleted" : "incoming disabled or paused";
+          break;
+        }
         const auth = await mailCredentials(this.db, account, account.imapLogin, { rejectedAccessToken: rejectedToken });
         usedToken = "accessToken" in auth ? auth.accessToken : undefined;
         const client = await createImapClient({ host: account.imapHost, port: account.imapPort, security: account.imapSecurity }, auth);
@@ -81,25 +86,16 @@ export class AccountSession {
         if (this.stopped) break;
         const failure = explainMailError(error, "imap");
         logger.warn({ emailAccountId: this.accountId, kind: failure.kind, error: failure.error }, "IMAP session failed");
-        if (failure.kind === "reauth") {
-          // The connection itself needs the user: both sides stop until a reconnect.
-          await followConnectionStatus(this.db);
-          endReason = "needs reauthorisation";
-          break;
-        }
         if (failure.kind === "auth" && usedToken && rejectedToken === undefined) {
           // One forced refresh and an immediate retry before it counts as a failure.
           rejectedToken = usedToken;
           continue;
         }
         rejectedToken = undefined;
-        if (failure.kind === "auth" || failure.kind === "config") {
-          if (await recordAuthFailure(this.db, this.accountId, "incoming", `${failure.error}${failure.hint ? ` ${failure.hint}` : ""}`)) {
-            endReason = "paused after repeated failures";
-            break;
-          }
-        } else {
-          await this.db.emailAccount.update({ where: { id: this.accountId }, data: { lastError: failure.error } }).catch(() => {});
+        const verdict = await this.recordFailure(failure).catch(() => "retry" as const);
+        if (verdict !== "retry") {
+          endReason = verdict;
+          break;
         }
         await this.sleep(backoff);
         backoff = Math.min(backoff * BACKOFF_FACTOR, BACKOFF_CAP_MS);
@@ -109,6 +105,21 @@ export class AccountSession {
       }
     }
     this.onEnd(endReason);
+  }
+
+  /** Records a failure; says whether to retry or why the session ends. */
+  private async recordFailure(failure: MailFailure): Promise<"retry" | "needs reauthorisation" | "paused after repeated failures"> {
+    if (failure.kind === "reauth") {
+      // The connection itself needs the user: both sides stop until a reconnect.
+      await followConnectionStatus(this.db);
+      return "needs reauthorisation";
+    }
+    if (failure.kind === "auth" || failure.kind === "config") {
+      const paused = await recordAuthFailure(this.db, this.accountId, "incoming", `${failure.error}${failure.hint ? ` ${failure.hint}` : ""}`);
+      return paused ? "paused after repeated failures" : "retry";
+    }
+    await this.db.emailAccount.update({ where: { id: this.accountId }, data: { lastError: failure.error } });
+    return "retry";
   }
 
   private async syncLoop(client: ImapFlow, account: EmailAccount): Promise<void> {

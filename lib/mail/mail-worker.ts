@@ -10,6 +10,7 @@ export const HEARTBEAT_MS = 10_000;
 export const LEASE_LAPSE_SECONDS = 30;
 export const MAIL_SYNC_CHANNEL = "mail_sync";
 export const MAIL_ACCOUNT_CHANGED_CHANNEL = "mail_account_changed";
+const CLAIM_BATCH = 100;
 
 interface Held {
   session: AccountSession;
@@ -78,7 +79,7 @@ export class MailWorker {
       const held = message.payload ? this.held.get(message.payload) : undefined;
       if (!held) return;
       if (message.channel === MAIL_SYNC_CHANNEL) held.session.syncNow();
-      else void this.release(message.payload!, "settings changed");
+      else void this.release(message.payload!, "settings changed").catch((error: unknown) => logger.warn({ err: String(error) }, "release failed"));
     });
     this.listener = client;
   }
@@ -106,7 +107,9 @@ export class MailWorker {
       for (const accountId of [...this.held.keys()].slice(share)) await this.release(accountId, "rebalancing");
       return;
     }
-    if (this.held.size < share) await this.claim(share - this.held.size);
+    // At most CLAIM_BATCH new sessions per tick: 500 sessions opening at once would queue
+    // on the connection pool past its timeout; the rest follow on the next ticks.
+    if (this.held.size < share) await this.claim(Math.min(share - this.held.size, CLAIM_BATCH));
   }
 
   private async claim(count: number): Promise<void> {
@@ -135,7 +138,9 @@ export class MailWorker {
     for (const { id, epoch } of claimed) {
       logger.info({ emailAccountId: id, epoch: String(epoch) }, "claimed mail account");
       const session = new AccountSession(this.db, id, { workerId: this.id, epoch }, (reason) => {
-        if (this.held.get(id)?.session === session) void this.release(id, reason);
+        if (this.held.get(id)?.session === session) {
+          void this.release(id, reason).catch((error: unknown) => logger.warn({ err: String(error) }, "release failed"));
+        }
       });
       this.held.set(id, { session, epoch });
     }
