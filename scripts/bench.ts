@@ -1,11 +1,15 @@
-// `npm run bench`: prints the figures as JSON on stdout, each with its baseline
+// `npm run -s bench`: prints the figures as JSON on stdout, each with its baseline
 // measured in the same run; progress goes to stderr. Takes about four minutes.
 // `npm run bench -- tokens` (or send, mail) runs one part.
 import os from "node:os";
 import { env } from "../lib/env";
+import { logger } from "../lib/logger";
 import { benchDatabase, tokenBench } from "../bench/token-bench";
 import { sendBench } from "../bench/send-bench";
 import { mailIngestBench } from "../bench/mail-ingest-bench";
+
+// The app's logs go to stdout, where only the JSON belongs: silence them for the run.
+logger.level = "silent";
 
 const parts = process.argv.slice(2);
 const wanted = (name: string) => parts.length === 0 || parts.includes(name);

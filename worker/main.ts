@@ -9,6 +9,7 @@ runMain("Connected Apps worker", async () => {
   const { db } = await import("../lib/db");
   const { startJobRunner } = await import("../lib/jobs/start-job-runner");
   const { MailWorker } = await import("../lib/mail/mail-worker");
+  const { stopJobSender } = await import("../lib/jobs/enqueue");
   const runtime = await bootRuntime((message) => logger.info(message));
   const boss = await startJobRunner(runtime.config.DATABASE_URL!);
   const mail = new MailWorker(db(), runtime.config.DATABASE_URL!);
@@ -17,6 +18,7 @@ runMain("Connected Apps worker", async () => {
   onShutdownSignal(async () => {
     await mail.stop();
     await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    await stopJobSender();
     await runtime.stop();
     logger.info("worker stopped");
     return 0;

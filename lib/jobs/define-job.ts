@@ -12,6 +12,12 @@ export interface JobDefinition<S extends z.ZodType> {
   queue: Omit<PgBoss.Queue, "name">;
   /** Cron expression when the job runs on a schedule. */
   cron?: string;
+  /**
+   * How a worker process takes these jobs: `concurrency` parallel fetch loops,
+   * each polling every `pollingIntervalSeconds` (pg-boss's default, 2 s, is slow
+   * for jobs a user waits on, like sending). Default: one loop, 2 s.
+   */
+  work?: { concurrency: number; pollingIntervalSeconds: number };
   handle(payload: z.infer<S>): Promise<void>;
 }
 

@@ -28,6 +28,8 @@ export const sendOutboundJob = defineJob({
   payload: z.object({ emailAccountId: z.uuid() }),
   // A drain stops claiming after 5 minutes; a batch in flight may take a while longer on a slow server.
   queue: { policy: "short", expireInSeconds: 900, retryLimit: 5, retryDelay: 30, retryBackoff: true },
+  // Several accounts drain at once per worker, and a queued message waits at most half a second.
+  work: { concurrency: 4, pollingIntervalSeconds: 0.5 },
   async handle({ emailAccountId }) {
     const result = await drainOutboundQueue(db(), emailAccountId);
     if (result.sent + result.failed + result.deferred > 0) logger.info({ emailAccountId, ...result }, "outbound drain");
