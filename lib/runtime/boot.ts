@@ -26,6 +26,15 @@ export async function bootRuntime(log: (message: string) => void): Promise<Runti
   const config = env();
   const dataDir = path.resolve(config.DATA_DIR);
 
+  const checkKeys = (keys: string) => {
+    try {
+      parseKeyring(keys);
+    } catch (error) {
+      throw new Error(`Invalid configuration:\n  - ${(error as Error).message}`, { cause: error });
+    }
+  };
+  // A bad configured key stops us before anything is written to DATA_DIR.
+  if (config.ENCRYPTION_KEYS) checkKeys(config.ENCRYPTION_KEYS);
   const secrets = resolveSecrets(dataDir, {
     encryptionKeys: config.ENCRYPTION_KEYS,
     nextauthSecret: config.NEXTAUTH_SECRET,
@@ -33,11 +42,7 @@ export async function bootRuntime(log: (message: string) => void): Promise<Runti
   if (secrets.generated.length > 0) {
     log(`Generated ${secrets.generated.join(" and ")} in ${secrets.file} (mode 0600). Back this file up: without it the stored secrets cannot be opened.`);
   }
-  try {
-    parseKeyring(secrets.encryptionKeys);
-  } catch (error) {
-    throw new Error(`Invalid configuration:\n  - ${(error as Error).message}`, { cause: error });
-  }
+  checkKeys(secrets.encryptionKeys);
 
   let stopDatabase = async () => {};
   let databaseUrl = config.DATABASE_URL;
