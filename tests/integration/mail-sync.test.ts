@@ -5,6 +5,7 @@ import { syncFolder } from "../../lib/mail/sync-folder";
 import { AccountSession } from "../../lib/mail/account-session";
 import { testMailConnection } from "../../lib/mail/test-mail-connection";
 import { followConnectionStatus } from "../../lib/mail/follow-connection-status";
+import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
 import { registerCleanup } from "../support/cleanup";
 import { setRuntimeEnv } from "../../lib/env";
 import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
@@ -105,6 +106,28 @@ describe("IMAP sync over XOAUTH2 against Dovecot", () => {
     expect(big.skippedReason).toMatch(/larger than 4000 bytes/);
     expect(big.text).toBeNull();
     expect(await f.db.inboundMessage.count({ where: { emailAccountId: account.id, subject: "small after it" } })).toBe(1);
+  });
+
+  it("reads a shared mailbox as the app (service principal) with a client-credentials token", async () => {
+    const app = await f.createApp({ scopes: ["mail"], appOnlyMailbox: "shared-box@example.test" });
+    const adminId = await f.createUser("mail-admin@example.test", "admin");
+    const account = await createEmailAccount(
+      f.db,
+      {
+        emailAddress: "shared-box@example.test",
+        authMethod: "oauth",
+        connectedAppId: app.id,
+        servicePrincipal: true,
+        imap: { host: "127.0.0.1", port: f.dovecot.port, security: "none", login: "shared-box@example.test" },
+        smtp: { host: "127.0.0.1", port: 2525, security: "none", login: "shared-box@example.test" },
+      },
+      { id: adminId, email: "mail-admin@example.test", name: "admin", role: "admin" },
+    );
+    await f.dovecot.deliver("shared-box@example.test", testMessage({ subject: "for the team" }));
+    expect((await syncOnce(account.id)).stored).toBe(1);
+    expect(f.provider.tokenRequests("client_credentials")).toBeGreaterThanOrEqual(1);
+    const appOnly = await f.db.tokenCache.findFirstOrThrow({ where: { connectedAppId: app.id, principalKey: "app" } });
+    expect(appOnly.userId).toBeNull();
   });
 
   it("resyncs after a UIDVALIDITY change without storing anything twice", async () => {
