@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { registerCleanup } from "../support/cleanup";
+import { spawnMailWorker } from "../support/spawn-mail-worker";
 import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
 
 let f: MailFixture;
@@ -11,30 +10,7 @@ beforeAll(async () => {
 });
 
 function startWorker(): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    // `node --import tsx` runs the worker in this one process (the tsx CLI would fork a child
-    // that survives a kill -9 of its parent).
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("tests/support/mail-worker-process.ts")], {
-      env: {
-        ...process.env,
-        DATABASE_URL: f.databaseUrl,
-        ENCRYPTION_KEYS: f.encryptionKeys,
-        INSECURE_OAUTH_HOSTS: "127.0.0.1",
-        APP_URL: "http://127.0.0.1:3999",
-        LOG_LEVEL: "silent",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    registerCleanup(() => {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    });
-    let stderr = "";
-    child.stderr!.on("data", (chunk) => (stderr += chunk));
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (chunk.toString().startsWith("ready")) resolve(child);
-    });
-    child.on("exit", (code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
-  });
+  return spawnMailWorker({ databaseUrl: f.databaseUrl, encryptionKeys: f.encryptionKeys });
 }
 
 async function leasesByWorker(): Promise<Map<string, number>> {
@@ -73,5 +49,27 @@ describe("several mail workers", () => {
     const leases = await leasesByWorker();
     expect([...leases.values()]).toEqual([20]);
     expect(second.exitCode).toBeNull();
+    // The next test needs to know which worker holds its account.
+    second.kill("SIGKILL");
+  }, 240_000);
+
+  it("stores every message exactly once when a worker is killed in the middle of a sync", async () => {
+    const { account } = await f.mailUser("midsync@example.test");
+    await f.dovecot.deliverMany("midsync@example.test", Array.from({ length: 3000 }, () => testMessage()));
+    // The only live worker: it claims the new account at once (the others' claims have not lapsed yet).
+    const doomed = await startWorker();
+    await waitFor(async () => {
+      const stored = await f.db.inboundMessage.count({ where: { emailAccountId: account.id } });
+      return stored > 0 && stored < 3000;
+    }, 60_000, "a sync in progress");
+    doomed.kill("SIGKILL");
+    const storedAtKill = await f.db.inboundMessage.count({ where: { emailAccountId: account.id } });
+    await startWorker();
+    await waitFor(async () => (await f.db.inboundMessage.count({ where: { emailAccountId: account.id } })) === 3000, 120_000, "all 3,000 messages");
+    expect(storedAtKill).toBeLessThan(3000);
+    const distinct = await f.db.inboundMessage.groupBy({ by: ["uid"], where: { emailAccountId: account.id } });
+    expect(distinct).toHaveLength(3000);
+    const state = await f.db.mailboxState.findFirstOrThrow({ where: { emailAccountId: account.id } });
+    expect(state.lastUid).toBe(3000n);
   }, 240_000);
 });

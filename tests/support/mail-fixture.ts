@@ -34,8 +34,8 @@ export function testMessage(options: { subject?: string; messageId?: string; fro
 }
 
 /** The OAuth fixture plus Dovecot checking tokens at the test provider, and OAuth mail accounts on it. */
-export async function createMailFixture(): Promise<MailFixture> {
-  const fixture = await createOAuthFixture();
+export async function createMailFixture(options: { databaseUrl?: string } = {}): Promise<MailFixture> {
+  const fixture = await createOAuthFixture(options);
   const app = await fixture.createApp();
   const dovecot = await startDovecot({
     introspectionUrl: fixture.provider.resourceServer.introspectionEndpoint,

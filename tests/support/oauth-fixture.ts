@@ -27,10 +27,10 @@ export interface OAuthFixture {
  * OAuth code needs (127.0.0.1 allowed over plain http): the set-up of every
  * OAuth integration test file.
  */
-export async function createOAuthFixture(): Promise<OAuthFixture> {
+export async function createOAuthFixture(options: { databaseUrl?: string } = {}): Promise<OAuthFixture> {
   const encryptionKeys = generateKeyringEntry("v1");
   setRuntimeEnv({ INSECURE_OAUTH_HOSTS: "127.0.0.1", ENCRYPTION_KEYS: encryptionKeys, APP_URL: "http://127.0.0.1:3999", LOG_LEVEL: "silent" });
-  const databaseUrl = await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const db = createDb(databaseUrl);
   const provider = await startTestProvider();
   registerCleanup(async () => {

@@ -1,0 +1,50 @@
+import { mkdtempSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../../lib/db/migrate";
+import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
+import { registerCleanup } from "../support/cleanup";
+import { databaseUrlWithName } from "../support/database-url";
+import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
+import { spawnMailWorker } from "../support/spawn-mail-worker";
+
+let cluster: EmbeddedPostgresHandle;
+let dataDir: string;
+let f: MailFixture;
+
+beforeAll(async () => {
+  // A cluster of its own: this test stops and restarts it.
+  dataDir = mkdtempSync(path.resolve(".data/pg-restart-"));
+  cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
+  registerCleanup(() => cluster.stop());
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query("CREATE DATABASE app");
+  await admin.end();
+  const databaseUrl = databaseUrlWithName(cluster.url, "app");
+  await migrate(databaseUrl, { log: () => {} });
+  f = await createMailFixture({ databaseUrl });
+});
+
+describe("PostgreSQL restarted under a running worker", () => {
+  it("keeps syncing once the database is back, without restarting the worker", async () => {
+    const { account } = await f.mailUser("restart@example.test");
+    await f.dovecot.deliver("restart@example.test", testMessage({ subject: "before the restart" }));
+    const worker = await spawnMailWorker({ databaseUrl: f.databaseUrl, encryptionKeys: f.encryptionKeys });
+    await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "before the restart" } }), 60_000, "the first message");
+
+    await cluster.stop();
+    await f.dovecot.deliver("restart@example.test", testMessage({ subject: "while the database was down" }));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
+
+    await waitFor(
+      () => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "while the database was down" } }),
+      90_000,
+      "the message delivered during the outage",
+    );
+    expect(worker.exitCode).toBeNull();
+    expect(await f.db.inboundMessage.count({ where: { emailAccountId: account.id } })).toBe(2);
+  }, 240_000);
+});

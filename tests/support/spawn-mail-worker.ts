@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { registerCleanup } from "./cleanup";
+
+/**
+ * Starts tests/support/mail-worker-process.ts as its own process and resolves
+ * once it is ready. `node --import tsx` keeps it one process (the tsx CLI
+ * would fork a child that survives a kill -9 of its parent).
+ */
+export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: string }): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("tests/support/mail-worker-process.ts")], {
+      env: {
+        ...process.env,
+        DATABASE_URL: env.databaseUrl,
+        ENCRYPTION_KEYS: env.encryptionKeys,
+        INSECURE_OAUTH_HOSTS: "127.0.0.1",
+        APP_URL: "http://127.0.0.1:3999",
+        LOG_LEVEL: "silent",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    registerCleanup(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    let stderr = "";
+    child.stderr!.on("data", (chunk) => (stderr += chunk));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (chunk.toString().startsWith("ready")) resolve(child);
+    });
+    child.on("exit", (code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
+  });
+}
