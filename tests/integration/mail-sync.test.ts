@@ -156,6 +156,30 @@ describe("IMAP sync over XOAUTH2 against Dovecot", () => {
     await session.stop();
   });
 
+  it("reconnects with a refreshed token when the token expired during the session and the server dropped it", async () => {
+    // Tokens live 2 s: the session signs in with one that expires while it stays connected.
+    f.provider.setAccessTokenTtl(2);
+    const { user, account } = await f.mailUser("expiring@example.test");
+    await f.dovecot.deliver("expiring@example.test", testMessage({ subject: "first" }));
+    const session = new AccountSession(f.db, account.id, null);
+    registerCleanup(() => session.stop());
+    await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "first" } }), 15_000, "the first message");
+    f.provider.setAccessTokenTtl(3600);
+    const tokenBefore = await f.db.tokenCache.findFirstOrThrow({ where: { userId: user.id } });
+    // Let the token expire under the open session, then have the server drop it (Dovecot kicks the session).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    f.provider.resetCounters();
+    await f.dovecot.resetUidValidity("expiring@example.test");
+    await f.dovecot.deliver("expiring@example.test", testMessage({ subject: "after the drop" }));
+    await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "after the drop" } }), 30_000, "the message after the drop");
+    expect(f.provider.tokenRequests("refresh_token")).toBeGreaterThanOrEqual(1);
+    const tokenAfter = await f.db.tokenCache.findFirstOrThrow({ where: { userId: user.id } });
+    expect(tokenAfter.version).toBeGreaterThan(tokenBefore.version);
+    const row = await f.db.emailAccount.findUniqueOrThrow({ where: { id: account.id } });
+    expect(row.incomingStatus).not.toBe("paused");
+    await session.stop();
+  });
+
   it("pauses both sides and tells the owner when the provider revokes the connection; a reconnect resumes them", async () => {
     const { user, account } = await f.mailUser("revoked-mail@example.test");
     await f.dovecot.deliver("revoked-mail@example.test", testMessage());
