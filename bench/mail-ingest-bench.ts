@@ -5,12 +5,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { ImapFlow } from "imapflow";
-import pg from "pg";
 import { createDb, type Db } from "../lib/db";
 import { generateKeyringEntry } from "../lib/crypto";
 import { childProcessEnv, env, setRuntimeEnv } from "../lib/env";
 import { logger } from "../lib/logger";
-import { migrate } from "../lib/db/migrate";
+import { createBenchDatabase } from "./bench-database";
 import type { SignedInUser } from "../lib/auth/sign-in";
 import { createConnectedApp } from "../lib/connected-apps/create-connected-app";
 import { createEmailAccount } from "../lib/email-accounts/create-email-account";
@@ -608,14 +607,9 @@ async function memoryBench(
 
 export async function mailIngestBench(adminUrl: string, log: (line: string) => void = () => {}): Promise<Record<string, unknown>> {
   const benchStarted = performance.now();
-  const database = `bench_mail_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${database}`;
+  const database = await createBenchDatabase(adminUrl, "bench_mail");
   const variables = {
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: database.url,
     ENCRYPTION_KEYS: generateKeyringEntry("v1"),
     INSECURE_OAUTH_HOSTS: "127.0.0.1",
     APP_URL,
@@ -627,7 +621,6 @@ export async function mailIngestBench(adminUrl: string, log: (line: string) => v
   logger.level = "silent";
   const db = createDb(variables.DATABASE_URL);
   try {
-    await migrate(variables.DATABASE_URL, { log: () => {} });
 
     // The empty worker first, while the database has no account at all.
     const emptyWorker = await startWorkerProcess(variables);
@@ -685,7 +678,6 @@ export async function mailIngestBench(adminUrl: string, log: (line: string) => v
     await runCleanups();
     await db.$disconnect();
     logger.level = loggerLevel;
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }

@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import pg from "pg";
+import { randomUUID } from "node:crypto";
+import { createBenchDatabase } from "./bench-database";
 import { createDb } from "../lib/db";
 import { generateKeyringEntry } from "../lib/crypto";
 import { setRuntimeEnv } from "../lib/env";
-import { migrate } from "../lib/db/migrate";
 import { createConnectedApp } from "../lib/connected-apps/create-connected-app";
 import { createEmailAccount } from "../lib/email-accounts/create-email-account";
 import { stopJobSender } from "../lib/jobs/enqueue";
@@ -38,21 +37,15 @@ function median(values: number[]): number {
 }
 
 export async function sendBench(adminUrl: string): Promise<Record<string, unknown>> {
-  const database = `bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${database}`;
-  await migrate(databaseUrl.toString(), { log: () => {} });
+  const database = await createBenchDatabase(adminUrl);
   setRuntimeEnv({
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: database.url,
     ENCRYPTION_KEYS: generateKeyringEntry("v1"),
     INSECURE_OAUTH_HOSTS: "127.0.0.1",
     APP_URL: "http://127.0.0.1:3999",
     LOG_LEVEL: "silent",
   });
-  const db = createDb(databaseUrl.toString());
+  const db = createDb(database.url);
   const provider = await startTestProvider();
   const smtp = await startSmtpServer({ introspect: (token) => provider.introspect(token) });
   try {
@@ -166,7 +159,6 @@ export async function sendBench(adminUrl: string): Promise<Record<string, unknow
     await stopJobSender();
     await runCleanups();
     await db.$disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }

@@ -2,11 +2,9 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { createDb } from "../lib/db";
 import { generateKeyringEntry } from "../lib/crypto";
 import { childProcessEnv, setRuntimeEnv } from "../lib/env";
-import { migrate } from "../lib/db/migrate";
 import { ensureEmbeddedPostgres } from "../lib/runtime/embedded-postgres";
 import { buildIfNeeded } from "../lib/runtime/launch";
 import { createConnectedApp } from "../lib/connected-apps/create-connected-app";
@@ -15,6 +13,7 @@ import { startAuthorization } from "../lib/oauth/start-authorization";
 import { completeAuthorization } from "../lib/oauth/complete-authorization";
 import { getAccessToken } from "../lib/tokens/get-access-token";
 import { startTestProvider } from "../tests/support/oidc-provider";
+import { createBenchDatabase } from "./bench-database";
 import { runCleanups } from "../tests/support/cleanup";
 import { freePort, waitForHttp } from "../tests/support/net";
 
@@ -74,18 +73,12 @@ function runRaceWorker(env: Record<string, string>, args: string[]): Promise<str
 }
 
 export async function tokenBench(adminUrl: string): Promise<Record<string, unknown>> {
-  const database = `bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${database}`;
-  await migrate(databaseUrl.toString(), { log: () => {} });
+  const database = await createBenchDatabase(adminUrl);
 
   const port = await freePort();
   const appUrl = `http://127.0.0.1:${port}`;
   const env = {
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: database.url,
     ENCRYPTION_KEYS: generateKeyringEntry("v1"),
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     INSECURE_OAUTH_HOSTS: "127.0.0.1",
@@ -153,8 +146,7 @@ export async function tokenBench(adminUrl: string): Promise<Record<string, unkno
     }
     await runCleanups();
     await db.$disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 
