@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { googlePreset, microsoftPreset, type PresetValues } from "../lib/connected-apps/presets";
 import type { PublicConnectedApp } from "../lib/connected-apps/schemas";
+import type { DiscoveredProvider } from "../lib/oauth/discover-provider";
 import { callApi } from "./api";
 import { CopyButton } from "./copy-button";
 
@@ -101,15 +102,7 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
     setNotice(null);
     setBusy(true);
     try {
-      const found = await callApi<{
-        issuer: string;
-        authorizationUri: string;
-        tokenUri: string;
-        revocationUri: string | null;
-        userinfoUri: string | null;
-        introspectionUri: string | null;
-        scopesSupported: string[];
-      }>("/api/v1/discovery", { method: "POST", body: { url: fields.openidConfigurationUrl } });
+      const found = await callApi<Omit<DiscoveredProvider, "tokenEndpointAuthMethods">>("/api/v1/discovery", { method: "POST", body: { url: fields.openidConfigurationUrl } });
       setFields((current) => ({
         ...current,
         issuer: found.issuer,
