@@ -8,7 +8,8 @@ import { redirectUriFor } from "../connected-apps/redirect-uri";
 import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
 import { obtainedTokens, serializeTokens, type ObtainedTokens } from "../tokens/obtained-tokens";
 import { storeAuthorizedTokens } from "../tokens/store-authorized-tokens";
-import { providerConfiguration } from "./provider-configuration";
+import { grantWithTenantIssuer } from "./grant-with-tenant-issuer";
+import { hasTenantPlaceholder, tenantInIssuer } from "./tenant-issuer";
 import { hashState, verifierColumn } from "./start-authorization";
 import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
 import { aadstsCode } from "./explain-provider-error";
@@ -97,6 +98,12 @@ export async function completeAuthorization(
   return isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH;
 }
 
+/** A `{tenantid}` issuer's tenant, from the authorization response's `iss` (RFC 9207) when the provider sends one. */
+function tenantHintOf(app: ConnectedApp, callbackUrl: URL): string | null {
+  const iss = callbackUrl.searchParams.get("iss");
+  return app.issuer && iss && hasTenantPlaceholder(app.issuer) ? tenantInIssuer(app.issuer, iss) : null;
+}
+
 async function exchangeCode(
   app: ConnectedApp,
   request: { id: string; codeVerifierSealed: string | null; nonce: string | null },
@@ -107,15 +114,14 @@ async function exchangeCode(
     ? open(request.codeVerifierSealed, sealedColumnContext(verifierColumn, request.id))
     : undefined;
   try {
-    const response = await oidc.authorizationCodeGrant(
-      providerConfiguration(app),
-      callbackUrl,
-      {
+    const response = await grantWithTenantIssuer(app, (config) =>
+      oidc.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: verifier,
         expectedState: state,
         expectedNonce: request.nonce ?? undefined,
         idTokenExpected: request.nonce !== null,
-      },
+      }),
+      { tenantHint: tenantHintOf(app, callbackUrl) },
     );
     return obtainedTokens(response, app.scopes);
   } catch (error) {

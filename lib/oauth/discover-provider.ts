@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../errors";
 import { ProviderNetworkError, safeFetch } from "../net/safe-fetch";
+import { hasTenantPlaceholder, tenantInIssuer } from "./tenant-issuer";
 
 export interface DiscoveredProvider {
   issuer: string;
@@ -43,9 +44,7 @@ export function configurationUrlFor(url: string): URL {
 export function issuerMatches(issuer: string, configurationUrl: URL): boolean {
   const expected = configurationUrl.toString().replace(WELL_KNOWN, "").replace(/\/+$/, "");
   const given = issuer.replace(/\/+$/, "");
-  if (!given.includes("{tenantid}")) return given === expected;
-  const pattern = given.split("{tenantid}").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+");
-  return new RegExp(`^${pattern}$`).test(expected);
+  return hasTenantPlaceholder(given) ? tenantInIssuer(given, expected) !== null : given === expected;
 }
 
 /** Fetches and checks an OpenID Provider's configuration document. */

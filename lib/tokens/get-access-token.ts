@@ -8,6 +8,7 @@ import type { ConnectedApp } from "../generated/prisma/client";
 import { notifyAdmins } from "../notifications/notify";
 import { classifyProviderError, type ProviderFailure } from "../oauth/classify-provider-error";
 import { providerConfiguration } from "../oauth/provider-configuration";
+import { grantWithTenantIssuer } from "../oauth/grant-with-tenant-issuer";
 import { redirectUriFor } from "../connected-apps/redirect-uri";
 import { publishConnectionStatus } from "./connection-status";
 import { obtainedTokens, type ObtainedTokens } from "./obtained-tokens";
@@ -212,13 +213,14 @@ async function refreshWithLease(db: Db, row: TokenRow, options: GetAccessTokenOp
 }
 
 async function callProvider(app: ConnectedApp, row: TokenRow, refreshTokenSealed: string | null): Promise<ObtainedTokens> {
-  const config = providerConfiguration(app);
   if (row.principal_key === APP_PRINCIPAL) {
     const scopes = appOnlyScopes(app);
-    const response = await oidc.clientCredentialsGrant(config, scopes.length > 0 ? { scope: scopes.join(" ") } : {});
+    const response = await oidc.clientCredentialsGrant(providerConfiguration(app), scopes.length > 0 ? { scope: scopes.join(" ") } : {});
     return obtainedTokens(response, scopes);
   }
-  const response = await oidc.refreshTokenGrant(config, openRefreshToken(row.id, refreshTokenSealed!));
+  const refreshToken = openRefreshToken(row.id, refreshTokenSealed!);
+  // A refresh answer may carry a new ID token, checked like the first one.
+  const response = await grantWithTenantIssuer(app, (config) => oidc.refreshTokenGrant(config, refreshToken));
   return obtainedTokens(response, row.scopes ?? app.scopes);
 }
 

@@ -7,7 +7,7 @@ import type { CreateConnectedAppInput, PublicConnectedApp } from "../../lib/conn
 import { startAuthorization } from "../../lib/oauth/start-authorization";
 import { completeAuthorization } from "../../lib/oauth/complete-authorization";
 import { createTestDatabase } from "./test-database";
-import { startTestProvider, type TestProvider } from "./oidc-provider";
+import { startTestProvider, type TestProvider, type TestProviderOptions } from "./oidc-provider";
 import { registerCleanup } from "./cleanup";
 
 export interface OAuthFixture {
@@ -27,12 +27,14 @@ export interface OAuthFixture {
  * OAuth code needs (127.0.0.1 allowed over plain http): the set-up of every
  * OAuth integration test file.
  */
-export async function createOAuthFixture(options: { databaseUrl?: string } = {}): Promise<OAuthFixture> {
+export async function createOAuthFixture(
+  options: { databaseUrl?: string; provider?: TestProviderOptions } = {},
+): Promise<OAuthFixture> {
   const encryptionKeys = generateKeyringEntry("v1");
   setRuntimeEnv({ INSECURE_OAUTH_HOSTS: "127.0.0.1", ENCRYPTION_KEYS: encryptionKeys, APP_URL: "http://127.0.0.1:3999", LOG_LEVEL: "silent" });
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const db = createDb(databaseUrl);
-  const provider = await startTestProvider();
+  const provider = await startTestProvider(options.provider);
   registerCleanup(async () => {
     await provider.close();
     await db.$disconnect();

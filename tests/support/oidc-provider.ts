@@ -44,11 +44,19 @@ export interface TestProviderOptions {
   requirePromptConsentForOfflineAccess?: boolean;
   /** Extra scope values the provider accepts (besides openid, offline_access, email, profile, mail). */
   scopes?: string[];
+  /**
+   * Like one tenant of Microsoft's multi-tenant authority: the issuer gets this
+   * path (e.g. "/tenant-a/v2.0") while every endpoint stays at the origin's
+   * root, and ID tokens carry `tid` (`tenantClaim`, default: the path's first segment).
+   */
+  tenant?: { issuerPath: string; tenantClaim?: string };
 }
 
 export interface TestProvider {
-  /** `http://127.0.0.1:<port>`, no trailing slash: exactly the discovery document's issuer. */
+  /** `http://127.0.0.1:<port>` (plus `tenant.issuerPath`), no trailing slash: exactly the discovery document's issuer. */
   issuer: string;
+  /** `http://127.0.0.1:<port>`: every endpoint is under it (`/auth`, `/token`, …). */
+  origin: string;
   discoveryUrl: string;
   /** A confidential client that may introspect any token, as a resource server (Dovecot, an SMTP server) would. */
   resourceServer: { clientId: string; clientSecret: string; introspectionEndpoint: string };
@@ -235,7 +243,9 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
   const server = createServer((req, res) => handler(req, res));
   await listen(server, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
+  const issuer = `${origin}${options.tenant?.issuerPath ?? ""}`;
+  const tenantClaim = options.tenant ? (options.tenant.tenantClaim ?? options.tenant.issuerPath.split("/")[1]) : undefined;
 
   const configuration: Configuration = {
     adapter: (model: string) => store.adapterFor(model),
@@ -253,7 +263,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
     cookies: { keys: ["oidc-test-cookie-key-1", "oidc-test-cookie-key-0"] },
     scopes: [...BASE_SCOPES, ...(options.scopes ?? [])],
     claims: {
-      openid: ["sub"],
+      openid: tenantClaim ? ["sub", "tid"] : ["sub"],
       email: ["email", "email_verified"],
       profile: ["name"],
     },
@@ -263,7 +273,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
       accountId: sub,
       claims: () => {
         const email = testAccountEmail(sub);
-        return { sub, email, email_verified: true, name: `Test ${email.slice(0, email.indexOf("@"))}` };
+        return { sub, email, email_verified: true, name: `Test ${email.slice(0, email.indexOf("@"))}`, tid: tenantClaim };
       },
     }),
     extraTokenClaims: (_ctx, token) => {
@@ -341,7 +351,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
   const callback = provider.callback();
   const strictOfflineAccess = options.requirePromptConsentForOfflineAccess === true;
   handler = (req, res) => {
-    const url = new URL(req.url ?? "/", issuer);
+    const url = new URL(req.url ?? "/", origin);
     if (url.pathname.startsWith("/interaction/")) {
       handleInteraction(provider, req, res, url).catch((error: unknown) => sendError(res, error));
       return;
@@ -365,12 +375,13 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
   const resourceServer = {
     clientId: RESOURCE_SERVER_ID,
     clientSecret: RESOURCE_SERVER_SECRET,
-    introspectionEndpoint: `${issuer}/token/introspection`,
+    introspectionEndpoint: `${origin}/token/introspection`,
   };
 
   return {
     issuer,
-    discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+    origin,
+    discoveryUrl: `${origin}/.well-known/openid-configuration`,
     resourceServer,
 
     async addClient(client) {
@@ -444,7 +455,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
     },
 
     authorizeHeadless(authorizationUrl, account) {
-      return authorizeHeadless(issuer, authorizationUrl, account);
+      return authorizeHeadless(origin, authorizationUrl, account);
     },
 
     close,
@@ -551,9 +562,8 @@ function sendError(res: ServerResponse, error: unknown): void {
 
 // --- the headless user ---------------------------------------------------------
 
-async function authorizeHeadless(issuer: string, authorizationUrl: string, account: { login: string; deny?: boolean }): Promise<string> {
+async function authorizeHeadless(origin: string, authorizationUrl: string, account: { login: string; deny?: boolean }): Promise<string> {
   const cookies = new Map<string, string>();
-  const issuerOrigin = new URL(issuer).origin;
 
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
@@ -579,7 +589,7 @@ async function authorizeHeadless(issuer: string, authorizationUrl: string, accou
       if (!location) throw new Error(`redirect without Location from ${current}`);
       const next = new URL(location, current);
       await response.body?.cancel();
-      if (next.origin !== issuerOrigin) return next.href;
+      if (next.origin !== origin) return next.href;
       current = next.href;
       response = await request(current);
       continue;
