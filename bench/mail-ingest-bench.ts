@@ -605,7 +605,11 @@ async function memoryBench(
 
 // --- the bench ---------------------------------------------------------------------
 
-export async function mailIngestBench(adminUrl: string, log: (line: string) => void = () => {}): Promise<Record<string, unknown>> {
+export async function mailIngestBench(
+  adminUrl: string,
+  log: (line: string) => void = () => {},
+  options: { ingestOnly?: boolean } = {},
+): Promise<Record<string, unknown>> {
   const benchStarted = performance.now();
   const database = await createBenchDatabase(adminUrl, "bench_mail");
   const variables = {
@@ -623,14 +627,16 @@ export async function mailIngestBench(adminUrl: string, log: (line: string) => v
   try {
 
     // The empty worker first, while the database has no account at all.
-    const emptyWorker = await startWorkerProcess(variables);
-    let baseline: { rssMb: number; peakRssMb: number };
-    try {
-      baseline = await settledMemory(emptyWorker.child.pid!);
-    } finally {
-      await emptyWorker.stop();
+    let baseline: { rssMb: number; peakRssMb: number } = { rssMb: 0, peakRssMb: 0 };
+    if (!options.ingestOnly) {
+      const emptyWorker = await startWorkerProcess(variables);
+      try {
+        baseline = await settledMemory(emptyWorker.child.pid!);
+      } finally {
+        await emptyWorker.stop();
+      }
+      log(`empty worker: ${baseline.rssMb} MB`);
     }
-    log(`empty worker: ${baseline.rssMb} MB`);
 
     const provider = await startTestProvider();
     const dovecot = await startDovecot({
@@ -661,6 +667,7 @@ export async function mailIngestBench(adminUrl: string, log: (line: string) => v
     const baselineAccountId = await mailUser(setup, baselineMailbox);
 
     const ingest = await ingestBench(setup, idleAccountId, log);
+    if (options.ingestOnly) return { ingest, benchSeconds: round(seconds(benchStarted)) };
     const idle = await idleBench(
       setup,
       { accountId: idleAccountId, mailbox: idleMailbox },

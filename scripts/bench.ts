@@ -1,6 +1,6 @@
 // `npm run -s bench`: prints the figures as JSON on stdout, each with its baseline
 // measured in the same run; progress goes to stderr. Takes about four minutes.
-// `npm run bench -- tokens` (or send, mail) runs one part.
+// `npm run bench -- tokens` (or send, mail) runs one part; `ingest` is the mail part's first figure alone.
 import os from "node:os";
 import { env } from "../lib/env";
 import { logger } from "../lib/logger";
@@ -29,6 +29,9 @@ try {
   if (wanted("mail")) {
     log("bench: IMAP ingest, IDLE latency, worker memory");
     results.mail = await mailIngestBench(database.adminUrl, log);
+  } else if (parts.includes("ingest")) {
+    log("bench: IMAP ingest");
+    results.mail = await mailIngestBench(database.adminUrl, log, { ingestOnly: true });
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } finally {

@@ -2,7 +2,8 @@ import type { ImapFlow } from "imapflow";
 import type { Db } from "../db";
 import { env } from "../env";
 import { logger } from "../logger";
-import { parseMessage } from "./parse-message";
+import type { ParsedMessage } from "./parse-message";
+import { parseMessages, type ParseJob } from "./parse-pool";
 import { resetFolderForNewUidValidity } from "./reset-folder-for-uidvalidity";
 import { storeSyncedMessages } from "./store-synced-messages";
 
@@ -22,15 +23,24 @@ export class LeaseLostError extends Error {
   override name = "LeaseLostError";
 }
 
-const BATCH = 200;
+// A batch is at most this many messages or bytes (one message over the byte
+// bound is a batch of its own); a size FETCH covers SIZE_WINDOW UIDs.
+const BATCH_MESSAGES = 200;
+const BATCH_BYTES = 16 * 1024 * 1024;
+const SIZE_WINDOW = 5000;
+// Batches fetched ahead of the store: one being stored, one parsed, one fetched.
+const PIPELINE_DEPTH = 3;
 
 /**
  * Brings one folder up to date: every message with a UID above the stored
  * last UID is parsed and stored, batch by batch, each batch together with
  * the new last UID (lib/mail/store-synced-messages.ts), so a crash resumes
- * where it stopped and a repeat stores nothing twice. A new UIDVALIDITY
- * restarts the folder, skipping messages already stored by Message-ID. The
- * first sync of a folder honours the account's initial window.
+ * where it stopped and a repeat stores nothing twice. Batches flow through
+ * three stages at once: while one is stored, the next is parsed on a parse
+ * thread (lib/mail/parse-pool.ts) and the one after is fetched; stores stay
+ * in UID order. A new UIDVALIDITY restarts the folder, skipping messages
+ * already stored by Message-ID. The first sync of a folder honours the
+ * account's initial window.
  */
 export async function syncFolder(
   db: Db,
@@ -59,35 +69,23 @@ export async function syncFolder(
 
     const uids = await pendingUids(client, account, state?.lastUid ?? null);
     const maxBytes = env().MAIL_MAX_MESSAGE_BYTES;
-    let stored = 0;
-    for (let start = 0; start < uids.length; start += BATCH) {
-      const chunk = uids.slice(start, start + BATCH);
-      const sizes = new Map<number, number>();
-      for await (const message of client.fetch(chunk, { uid: true, size: true }, { uid: true })) {
-        sizes.set(message.uid, message.size ?? 0);
-      }
-      const small = chunk.filter((uid) => (sizes.get(uid) ?? 0) <= maxBytes);
-      const messages: Parameters<typeof storeSyncedMessages>[1]["messages"] = [];
-      if (small.length > 0) {
-        for await (const message of client.fetch(small, { uid: true, source: true }, { uid: true })) {
-          const raw = message.source ?? Buffer.alloc(0);
-          const parsed = await parseMessage(raw, { maxBytes });
-          messages.push({ uid: BigInt(message.uid), raw, size: sizes.get(message.uid) ?? raw.length, parsed });
+    const stored = await pipeline(uids.length, {
+      // One IMAP command at a time (imapflow queues them anyway); parsing and
+      // storing of earlier batches go on meanwhile.
+      fetch: async function* () {
+        for (let start = 0; start < uids.length; start += SIZE_WINDOW) {
+          const window = uids.slice(start, start + SIZE_WINDOW);
+          const sizes = await messageSizes(client, window);
+          for (const batch of batches(window, sizes, maxBytes)) yield await fetchBatch(client, account.id, folder, batch, sizes, maxBytes);
         }
-      }
-      const large = chunk.filter((uid) => (sizes.get(uid) ?? 0) > maxBytes);
-      if (large.length > 0) {
-        // Too large to store: keep the headers (From, Subject, Message-ID) and the reason, so the sync moves past it.
-        for await (const message of client.fetch(large, { uid: true, headers: true }, { uid: true })) {
-          const size = sizes.get(message.uid)!;
-          logger.warn({ emailAccountId: account.id, folder, uid: message.uid, size }, "message larger than MAIL_MAX_MESSAGE_BYTES not stored whole");
-          const headers = message.headers ?? Buffer.alloc(0);
-          messages.push({ uid: BigInt(message.uid), raw: headers, size, parsed: await parseMessage(headers, { maxBytes, size }) });
-        }
-      }
-      const result = await storeBatch(db, account.id, folder, uidValidity, lease, messages, BigInt(Math.max(...chunk)));
-      stored += result.inserted;
-    }
+      },
+      parse: (fetched) => parseMessages(fetched.jobs, { maxBytes }),
+      store: async (fetched, parsed) => {
+        const messages = fetched.jobs.map((job, index) => ({ uid: BigInt(fetched.uids[index]!), raw: job.raw, size: job.size, parsed: parsed[index]! }));
+        const result = await storeBatch(db, account.id, folder, uidValidity, lease, messages, BigInt(fetched.highestUid));
+        return result.inserted;
+      },
+    });
     if (!state && uids.length === 0) await storeBatch(db, account.id, folder, uidValidity, lease, []);
     return { stored };
   } finally {
@@ -107,6 +105,108 @@ async function storeBatch(
   const result = await storeSyncedMessages(db, { emailAccountId, folder, uidValidity, lease, messages, lastSeenUid });
   if (result.fenced) throw new LeaseLostError("another worker owns this account now");
   return result;
+}
+
+interface FetchedBatch {
+  uids: number[];
+  jobs: ParseJob[];
+  /** The batch's highest UID: last_uid moves to it even when a message in it is not stored. */
+  highestUid: number;
+}
+
+/** RFC822.SIZE of each UID, in one FETCH. */
+async function messageSizes(client: ImapFlow, uids: number[]): Promise<Map<number, number>> {
+  const sizes = new Map<number, number>();
+  for await (const message of client.fetch(uids, { uid: true, size: true }, { uid: true })) sizes.set(message.uid, message.size ?? 0);
+  return sizes;
+}
+
+/** Consecutive runs of UIDs bounded by BATCH_MESSAGES and BATCH_BYTES (messages over maxBytes count as their headers). */
+function* batches(uids: number[], sizes: Map<number, number>, maxBytes: number): Generator<number[]> {
+  let batch: number[] = [];
+  let bytes = 0;
+  for (const uid of uids) {
+    const size = sizes.get(uid) ?? 0;
+    const fetchedBytes = size > maxBytes ? 0 : size;
+    if (batch.length > 0 && (batch.length >= BATCH_MESSAGES || bytes + fetchedBytes > BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(uid);
+    bytes += fetchedBytes;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * The sources of a batch; for a message over the limit only its header block
+ * (From, Subject, Message-ID and the reason are kept, so the sync moves past it).
+ * A UID that vanished meanwhile (expunged) is simply not in the result.
+ */
+async function fetchBatch(
+  client: ImapFlow,
+  emailAccountId: string,
+  folder: string,
+  batch: number[],
+  sizes: Map<number, number>,
+  maxBytes: number,
+): Promise<FetchedBatch> {
+  const fetched: FetchedBatch = { uids: [], jobs: [], highestUid: Math.max(...batch) };
+  const small = batch.filter((uid) => (sizes.get(uid) ?? 0) <= maxBytes);
+  if (small.length > 0) {
+    for await (const message of client.fetch(small, { uid: true, source: true }, { uid: true })) {
+      const raw = message.source ?? Buffer.alloc(0);
+      fetched.uids.push(message.uid);
+      fetched.jobs.push({ raw, size: sizes.get(message.uid) ?? raw.length });
+    }
+  }
+  const large = batch.filter((uid) => (sizes.get(uid) ?? 0) > maxBytes);
+  if (large.length > 0) {
+    for await (const message of client.fetch(large, { uid: true, headers: true }, { uid: true })) {
+      const size = sizes.get(message.uid)!;
+      logger.warn({ emailAccountId, folder, uid: message.uid, size }, "message larger than MAIL_MAX_MESSAGE_BYTES not stored whole");
+      fetched.uids.push(message.uid);
+      fetched.jobs.push({ raw: message.headers ?? Buffer.alloc(0), size });
+    }
+  }
+  return fetched;
+}
+
+/**
+ * Runs fetch → parse → store over the batches with the stages overlapping:
+ * at most PIPELINE_DEPTH batches fetched but not yet stored (memory stays
+ * bounded), stores one after another in order. The first failure stops the
+ * fetching and is thrown once the store in flight has settled, so nothing
+ * is written after the caller saw an error.
+ */
+async function pipeline(
+  total: number,
+  stages: {
+    fetch: () => AsyncGenerator<FetchedBatch>;
+    parse: (batch: FetchedBatch) => Promise<ParsedMessage[]>;
+    store: (batch: FetchedBatch, parsed: ParsedMessage[]) => Promise<number>;
+  },
+): Promise<number> {
+  if (total === 0) return 0;
+  let stored = 0;
+  let storing: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
+  try {
+    for await (const batch of stages.fetch()) {
+      const parsing = stages.parse(batch);
+      storing = storing.then(async () => {
+        stored += await stages.store(batch, await parsing);
+      });
+      inFlight.push(storing);
+      if (inFlight.length >= PIPELINE_DEPTH) await inFlight.shift();
+    }
+    await storing;
+  } catch (error) {
+    await storing.catch(() => {});
+    throw error;
+  }
+  return stored;
 }
 
 /** UIDs to fetch: above the last stored one, or the initial window on a folder's first sync. */
