@@ -35,6 +35,7 @@ function initial(account?: PublicEmailAccount) {
     connections: account?.sendLimits.connections ?? 3,
     alwaysUseAccountAddressAsSender: account?.alwaysUseAccountAddressAsSender ?? false,
     alwaysUseAccountNameAsSenderName: account?.alwaysUseAccountNameAsSenderName ?? false,
+    isDefaultOutgoing: account?.isDefaultOutgoing ?? false,
   };
 }
 
@@ -115,6 +116,8 @@ export function EmailAccountForm({ account, apps, isAdmin }: { account?: PublicE
       sendLimits: { perMinute: Number(fields.perMinute), connections: Number(fields.connections) },
       alwaysUseAccountAddressAsSender: fields.alwaysUseAccountAddressAsSender,
       alwaysUseAccountNameAsSenderName: fields.alwaysUseAccountNameAsSenderName,
+      // Only admins choose the default outgoing account; left out, a user's save keeps it as it is.
+      ...(isAdmin ? { isDefaultOutgoing: fields.isDefaultOutgoing } : {}),
     };
   }
 
@@ -268,6 +271,12 @@ export function EmailAccountForm({ account, apps, isAdmin }: { account?: PublicE
           />
           Always use this account's name as sender name
         </label>
+        {isAdmin && (
+          <label className="check">
+            <input type="checkbox" checked={fields.isDefaultOutgoing} onChange={(event) => set("isDefaultOutgoing", event.target.checked)} />
+            Default outgoing account (sends the app's own e-mails, e.g. reconnect reminders)
+          </label>
+        )}
       </fieldset>
 
       <div className="actions">

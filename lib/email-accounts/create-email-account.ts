@@ -7,6 +7,7 @@ import type { SignedInUser } from "../auth/sign-in";
 import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
 import { parseOrThrow } from "../validation";
 import { checkAccountReferences } from "./check-account-references";
+import { assertMaySetDefaultOutgoing, clearOtherDefaultOutgoing } from "./default-outgoing";
 import { createEmailAccountInput, type CreateEmailAccountInput, type PublicEmailAccount } from "./schemas";
 import { toPublicEmailAccount } from "./to-public-email-account";
 
@@ -56,15 +57,26 @@ export async function createEmailAccount(
   ip?: string | null,
 ): Promise<PublicEmailAccount> {
   const data = parseOrThrow(createEmailAccountInput, input);
+  assertMaySetDefaultOutgoing(data.isDefaultOutgoing, caller);
   const connectedUserId = await checkAccountReferences(db, data, caller, caller.id);
   const id = randomUUID();
-  const account = await db.emailAccount.create({ data: { ...accountColumns(id, data, connectedUserId), ownerId: caller.id } });
+  const columns = { ...accountColumns(id, data, connectedUserId), ownerId: caller.id, isDefaultOutgoing: data.isDefaultOutgoing };
+  const { account, clearedDefaultOutgoing } = await db.$transaction(async (tx) => {
+    const cleared = data.isDefaultOutgoing ? await clearOtherDefaultOutgoing(tx, id) : [];
+    return { account: await tx.emailAccount.create({ data: columns }), clearedDefaultOutgoing: cleared };
+  });
   await recordAuditEvent(db, {
     actorId: caller.id,
     action: "email_account.create",
     targetType: "email_account",
     targetId: id,
-    details: { emailAddress: account.emailAddress, authMethod: account.authMethod, servicePrincipal: account.servicePrincipal },
+    details: {
+      emailAddress: account.emailAddress,
+      authMethod: account.authMethod,
+      servicePrincipal: account.servicePrincipal,
+      isDefaultOutgoing: account.isDefaultOutgoing,
+      ...(clearedDefaultOutgoing.length > 0 && { clearedDefaultOutgoing }),
+    },
     ip,
   });
   return toPublicEmailAccount(account);

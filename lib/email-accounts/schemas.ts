@@ -54,6 +54,8 @@ export const emailAccountFields = z.object({
     .default({ perMinute: 30, connections: 3 }),
   alwaysUseAccountAddressAsSender: z.boolean().default(false),
   alwaysUseAccountNameAsSenderName: z.boolean().default(false),
+  // Admins only (lib/email-accounts/default-outgoing.ts); setting it clears it on every other account.
+  isDefaultOutgoing: z.boolean().default(false),
 });
 
 function checkAuth(value: { authMethod?: string; connectedAppId?: string | null; password?: string }, ctx: z.RefinementCtx, creating: boolean) {
@@ -68,10 +70,26 @@ function checkAuth(value: { authMethod?: string; connectedAppId?: string | null;
 export const createEmailAccountInput = emailAccountFields.superRefine((value, ctx) => checkAuth(value, ctx, true));
 export type CreateEmailAccountInput = z.input<typeof createEmailAccountInput>;
 
-/** Partial update; `imap` and `smtp` are replaced whole when given. */
-export const updateEmailAccountInput = emailAccountFields
+type WithoutDefaults<S extends z.ZodRawShape> = { [K in keyof S]: S[K] extends z.ZodDefault<infer Inner> ? Inner : S[K] };
+
+/**
+ * The fields with their defaults taken off: zod keeps a default inside
+ * `.partial()`, and a PATCH that leaves a field out must keep its stored
+ * value, not reset it to the default.
+ */
+function withoutDefaults<S extends z.ZodRawShape>(shape: S): WithoutDefaults<S> {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [key, field instanceof z.ZodDefault ? field.unwrap() : field]),
+  ) as WithoutDefaults<S>;
+}
+
+/** Partial update: a field left out keeps its value; `imap` and `smtp` are replaced whole when given. */
+export const updateEmailAccountInput = z
+  .object(withoutDefaults(emailAccountFields.shape))
   .partial()
-  .extend({ password: z.string().min(1).max(1000).nullable().optional() })
+  .extend({
+    password: z.string().min(1).max(1000).nullable().optional(),
+  })
   .superRefine((value, ctx) => checkAuth({ ...value, password: value.password ?? undefined }, ctx, false));
 export type UpdateEmailAccountInput = z.input<typeof updateEmailAccountInput>;
 
@@ -96,6 +114,7 @@ export interface PublicEmailAccount {
   sendLimits: { perMinute: number; connections: number };
   alwaysUseAccountAddressAsSender: boolean;
   alwaysUseAccountNameAsSenderName: boolean;
+  isDefaultOutgoing: boolean;
   incomingStatus: "active" | "syncing" | "paused";
   outgoingStatus: "active" | "syncing" | "paused";
   incomingPausedReason: string | null;

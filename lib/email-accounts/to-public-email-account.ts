@@ -27,6 +27,7 @@ export function toPublicEmailAccount(account: EmailAccount): PublicEmailAccount 
     sendLimits: { perMinute: account.sendLimitPerMinute, connections: account.sendLimitConnections },
     alwaysUseAccountAddressAsSender: account.alwaysUseAccountAddressAsSender,
     alwaysUseAccountNameAsSenderName: account.alwaysUseAccountNameAsSenderName,
+    isDefaultOutgoing: account.isDefaultOutgoing,
     incomingStatus: account.incomingStatus,
     outgoingStatus: account.outgoingStatus,
     incomingPausedReason: account.incomingPausedReason,

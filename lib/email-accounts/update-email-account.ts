@@ -3,6 +3,7 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import type { SignedInUser } from "../auth/sign-in";
 import { parseOrThrow } from "../validation";
 import { checkAccountReferences } from "./check-account-references";
+import { assertMaySetDefaultOutgoing, clearOtherDefaultOutgoing } from "./default-outgoing";
 import { sealMailPassword } from "./create-email-account";
 import { getEmailAccountOrThrow } from "./get-email-account-or-throw";
 import { updateEmailAccountInput, type PublicEmailAccount, type UpdateEmailAccountInput } from "./schemas";
@@ -23,6 +24,7 @@ export async function updateEmailAccount(
 ): Promise<PublicEmailAccount> {
   const data = parseOrThrow(updateEmailAccountInput, input);
   const current = await getEmailAccountOrThrow(db, id, caller);
+  assertMaySetDefaultOutgoing(data.isDefaultOutgoing, caller);
   const merged = {
     authMethod: data.authMethod ?? current.authMethod,
     connectedAppId: data.connectedAppId !== undefined ? data.connectedAppId : current.connectedAppId,
@@ -32,41 +34,49 @@ export async function updateEmailAccount(
     smtp: data.smtp ?? { host: current.smtpHost, security: current.smtpSecurity },
   };
   const connectedUserId = await checkAccountReferences(db, merged, caller, current.ownerId);
-  const account = await db.emailAccount.update({
-    where: { id },
-    data: {
-      emailAddress: data.emailAddress,
-      displayName: data.displayName,
-      authMethod: data.authMethod,
-      ...(data.password !== undefined && { passwordSealed: data.password === null ? null : sealMailPassword(id, data.password) }),
-      connectedAppId: merged.authMethod === "oauth" ? merged.connectedAppId : null,
-      connectedUserId,
-      servicePrincipal: merged.authMethod === "oauth" && merged.servicePrincipal,
-      ...(data.imap && { imapHost: data.imap.host, imapPort: data.imap.port, imapSecurity: data.imap.security, imapLogin: data.imap.login }),
-      ...(data.smtp && { smtpHost: data.smtp.host, smtpPort: data.smtp.port, smtpSecurity: data.smtp.security, smtpLogin: data.smtp.login }),
-      enableIncoming: data.enableIncoming,
-      enableOutgoing: data.enableOutgoing,
-      folders: data.folders,
-      useIdle: data.useIdle,
-      pollIntervalSeconds: data.pollIntervalSeconds,
-      ...(data.initialSync && { initialSyncSince: data.initialSync.since ?? null, initialSyncNewest: data.initialSync.newest ?? null }),
-      ...(data.sendLimits && { sendLimitPerMinute: data.sendLimits.perMinute, sendLimitConnections: data.sendLimits.connections }),
-      alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
-      alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
-      incomingStatus: "active",
-      outgoingStatus: "active",
-      incomingPausedReason: null,
-      outgoingPausedReason: null,
-      incomingFailures: 0,
-      outgoingFailures: 0,
-    },
+  const { account, clearedDefaultOutgoing } = await db.$transaction(async (tx) => {
+    const cleared = data.isDefaultOutgoing ? await clearOtherDefaultOutgoing(tx, id) : [];
+    const updated = await tx.emailAccount.update({
+      where: { id },
+      data: {
+        emailAddress: data.emailAddress,
+        displayName: data.displayName,
+        authMethod: data.authMethod,
+        ...(data.password !== undefined && { passwordSealed: data.password === null ? null : sealMailPassword(id, data.password) }),
+        connectedAppId: merged.authMethod === "oauth" ? merged.connectedAppId : null,
+        connectedUserId,
+        servicePrincipal: merged.authMethod === "oauth" && merged.servicePrincipal,
+        ...(data.imap && { imapHost: data.imap.host, imapPort: data.imap.port, imapSecurity: data.imap.security, imapLogin: data.imap.login }),
+        ...(data.smtp && { smtpHost: data.smtp.host, smtpPort: data.smtp.port, smtpSecurity: data.smtp.security, smtpLogin: data.smtp.login }),
+        enableIncoming: data.enableIncoming,
+        enableOutgoing: data.enableOutgoing,
+        folders: data.folders,
+        useIdle: data.useIdle,
+        pollIntervalSeconds: data.pollIntervalSeconds,
+        ...(data.initialSync && { initialSyncSince: data.initialSync.since ?? null, initialSyncNewest: data.initialSync.newest ?? null }),
+        ...(data.sendLimits && { sendLimitPerMinute: data.sendLimits.perMinute, sendLimitConnections: data.sendLimits.connections }),
+        alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
+        alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
+        isDefaultOutgoing: data.isDefaultOutgoing,
+        incomingStatus: "active",
+        outgoingStatus: "active",
+        incomingPausedReason: null,
+        outgoingPausedReason: null,
+        incomingFailures: 0,
+        outgoingFailures: 0,
+      },
+    });
+    return { account: updated, clearedDefaultOutgoing: cleared };
   });
   await recordAuditEvent(db, {
     actorId: caller.id,
     action: "email_account.update",
     targetType: "email_account",
     targetId: id,
-    details: { changed: Object.keys(input).map((key) => (key === "password" ? "password" : key)) },
+    details: {
+      changed: Object.keys(input).map((key) => (key === "password" ? "password" : key)),
+      ...(clearedDefaultOutgoing.length > 0 && { clearedDefaultOutgoing }),
+    },
     ip,
   });
   await announceAccountChanged(db, id);

@@ -8,16 +8,27 @@ export interface NotificationInput {
   link?: string;
 }
 
+export interface NotifyResult {
+  id: string;
+  /**
+   * False when an unread notification of the same (user, kind, link) was only
+   * refreshed: the user was already told, so follow-ups such as an e-mail
+   * (lib/notifications/email-owner.ts) must not repeat.
+   */
+  created: boolean;
+}
+
 /** One unread notification per (user, kind, link): a repeated problem does not pile up. */
-export async function notify(db: Db, input: NotificationInput): Promise<void> {
+export async function notify(db: Db, input: NotificationInput): Promise<NotifyResult> {
   const unread = await db.notification.findFirst({
     where: { userId: input.userId, kind: input.kind, link: input.link ?? null, readAt: null },
   });
   if (unread) {
     await db.notification.update({ where: { id: unread.id }, data: { title: input.title, body: input.body, createdAt: new Date() } });
-    return;
+    return { id: unread.id, created: false };
   }
-  await db.notification.create({ data: { ...input, link: input.link ?? null } });
+  const created = await db.notification.create({ data: { ...input, link: input.link ?? null } });
+  return { id: created.id, created: true };
 }
 
 export async function notifyAdmins(db: Db, input: Omit<NotificationInput, "userId">): Promise<void> {

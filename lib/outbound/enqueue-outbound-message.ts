@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "../db";
 import { env } from "../env";
 import { AppError } from "../errors";
-import { Prisma, type OutboundMessage } from "../generated/prisma/client";
+import { Prisma, type EmailAccount, type OutboundMessage } from "../generated/prisma/client";
 import type { SignedInUser } from "../auth/sign-in";
 import { getEmailAccountOrThrow } from "../email-accounts/get-email-account-or-throw";
 import { wakeOutboundDrain } from "../jobs/send-outbound";
@@ -29,6 +29,19 @@ export async function enqueueOutboundMessage(
 ): Promise<{ record: PublicOutboundMessage; created: boolean }> {
   const data = parseOrThrow(outboundInput, input);
   const account = await getEmailAccountOrThrow(db, emailAccountId, caller);
+  return queueOutboundRow(db, account, data);
+}
+
+/**
+ * The part shared by every sender (a user's request, the app's own mail in
+ * enqueue-system-message.ts): for an account the caller has already chosen
+ * and checked, the idempotent insert of the row and the wake-up of its drain.
+ */
+export async function queueOutboundRow(
+  db: Db,
+  account: EmailAccount,
+  data: ParsedOutboundInput,
+): Promise<{ record: PublicOutboundMessage; created: boolean }> {
   if (data.idempotencyKey) {
     const existing = await findByKey(db, account.id, data.idempotencyKey);
     if (existing) return replay(existing, data);

@@ -127,4 +127,30 @@ describe("email accounts", () => {
     const updated = await updateEmailAccount(db, account.id, { smtp: { host: "smtp2.example.test", port: 465, security: "tls", login: "uma" } }, uma);
     expect(updated).toMatchObject({ outgoingStatus: "active", outgoingPausedReason: null, smtp: { host: "smtp2.example.test", port: 465 } });
   });
+
+  it("keeps every field a PATCH leaves out", async () => {
+    const account = await createEmailAccount(
+      db,
+      body({
+        emailAddress: "keep@example.test",
+        displayName: "Keep Me",
+        folders: ["INBOX", "Archive"],
+        useIdle: false,
+        pollIntervalSeconds: 300,
+        initialSync: { newest: 50 },
+        sendLimits: { perMinute: 7, connections: 1 },
+        alwaysUseAccountAddressAsSender: true,
+        alwaysUseAccountNameAsSenderName: true,
+        enableIncoming: false,
+      }),
+      uma,
+    );
+    const updated = await updateEmailAccount(db, account.id, { displayName: "Kept" }, uma);
+    const { displayName, updatedAt, ...rest } = updated;
+    const { displayName: before, updatedAt: beforeUpdatedAt, ...restBefore } = account;
+    expect([displayName, before]).toEqual(["Kept", "Keep Me"]);
+    expect(new Date(updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(beforeUpdatedAt).getTime());
+    expect(rest).toEqual(restBefore);
+    expect(rest).toMatchObject({ folders: ["INBOX", "Archive"], pollIntervalSeconds: 300, sendLimits: { perMinute: 7, connections: 1 }, enableIncoming: false });
+  });
 });
