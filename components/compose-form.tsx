@@ -17,6 +17,8 @@ interface OutboundRecord {
   status: "queued" | "sending" | "sent" | "failed";
   attempts?: { at: string; ok: boolean; response: string }[];
   lastError?: string | null;
+  acceptedRecipients?: string[];
+  retryRecipients?: string[];
 }
 
 const split = (value: string) => value.split(/[,;]/).map((part) => part.trim()).filter(Boolean);
@@ -84,6 +86,11 @@ export function ComposeForm({ accountId, defaults }: { accountId: string; defaul
             Delivery: <strong data-testid="delivery-status">{record.status}</strong> ({record.messageId})
             {record.lastError ? ` · ${record.lastError}` : ""}
           </p>
+          {record.status === "queued" && record.retryRecipients && record.retryRecipients.length > 0 && (
+            <p data-testid="delivery-partial">
+              Delivered to {record.acceptedRecipients?.join(", ") || "no one yet"}; trying again for {record.retryRecipients.join(", ")}.
+            </p>
+          )}
           {record.attempts && record.attempts.length > 0 && (
             <ul>
               {record.attempts.map((attempt) => (

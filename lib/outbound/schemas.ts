@@ -96,6 +96,10 @@ export interface PublicOutboundMessage {
   createdAt: string;
   to: string[];
   subject: string;
+  /** Recipients the server took the message for, over all tries. */
+  acceptedRecipients: string[];
+  /** While queued after a partial delivery: the recipients the next try is for. */
+  retryRecipients: string[];
 }
 
 export function readAttempts(value: unknown): OutboundAttempt[] {
@@ -117,5 +121,7 @@ export function toPublicOutboundMessage(row: OutboundMessage): PublicOutboundMes
     createdAt: row.createdAt.toISOString(),
     to: row.toAddresses,
     subject: row.subject,
+    acceptedRecipients: row.acceptedRecipients,
+    retryRecipients: row.retryRecipients,
   };
 }

@@ -68,6 +68,8 @@ interface ClaimedRow {
   html: string | null;
   inReplyTo: string | null;
   references: string[];
+  acceptedRecipients: string[];
+  retryRecipients: string[];
   attempts: unknown;
   createdAt: Date;
 }
@@ -80,6 +82,9 @@ interface Settlement {
   delaySeconds: number;
   /** undefined keeps the row's last error. */
   lastError?: string | null;
+  /** Recipients left for the next try, and all that took the message so far (undefined keeps the row's list). */
+  retryRecipients?: string[];
+  acceptedRecipients?: string[];
 }
 
 type StopKind = "auth" | "network" | "config" | "quota";
@@ -95,7 +100,8 @@ const RETURNED_COLUMNS = Prisma.sql`
   id::text, message_id AS "messageId", from_address AS "fromAddress",
   COALESCE(to_addresses, '{}') AS "toAddresses", COALESCE(cc_addresses, '{}') AS "ccAddresses",
   COALESCE(bcc_addresses, '{}') AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",
-  COALESCE("references", '{}') AS "references", attempts, created_at AS "createdAt"`;
+  COALESCE("references", '{}') AS "references", COALESCE(accepted_recipients, '{}') AS "acceptedRecipients",
+  COALESCE(retry_recipients, '{}') AS "retryRecipients", attempts, created_at AS "createdAt"`;
 
 function byCreation(rows: ClaimedRow[]): ClaimedRow[] {
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -202,6 +208,8 @@ async function writeSettlements(db: Db, settlements: Settlement[]): Promise<void
       delay: s.delaySeconds,
       keep_error: s.lastError === undefined,
       last_error: s.lastError ?? null,
+      retry_recipients: s.retryRecipients ?? null,
+      accepted_recipients: s.acceptedRecipients ?? null,
     })),
   );
   // Times come from the database clock, as the per-minute count uses it.
@@ -212,9 +220,11 @@ async function writeSettlements(db: Db, settlements: Settlement[]): Promise<void
       next_attempt_at = now() + make_interval(secs => u.delay),
       sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE o.sent_at END,
       last_error = CASE WHEN u.keep_error THEN o.last_error ELSE u.last_error END,
+      retry_recipients = COALESCE(u.retry_recipients, o.retry_recipients),
+      accepted_recipients = COALESCE(u.accepted_recipients, o.accepted_recipients),
       updated_at = now()
     FROM jsonb_to_recordset(${payload}::jsonb)
-         AS u(id uuid, status text, attempt jsonb, delay double precision, keep_error boolean, last_error text)
+         AS u(id uuid, status text, attempt jsonb, delay double precision, keep_error boolean, last_error text, retry_recipients text[], accepted_recipients text[])
     WHERE o.id = u.id AND o.status = 'sending'`;
 }
 
@@ -381,7 +391,11 @@ export function buildMail(account: EmailAccount, row: ClaimedRow): Mail.Options 
     ...(row.html !== null ? { html: row.html } : {}),
     ...(row.inReplyTo ? { inReplyTo: row.inReplyTo } : {}),
     ...(references.length > 0 ? { references } : {}),
-    envelope: { from: account.emailAddress, to: [...row.toAddresses, ...row.ccAddresses, ...row.bccAddresses] },
+    // After a partial delivery only the recipients that asked us to try again get the message again.
+    envelope: {
+      from: account.emailAddress,
+      to: row.retryRecipients.length > 0 ? row.retryRecipients : [...row.toAddresses, ...row.ccAddresses, ...row.bccAddresses],
+    },
   };
 }
 
@@ -445,22 +459,77 @@ function attempt(ok: boolean, response: string): OutboundAttempt {
   return { at: new Date().toISOString(), ok, response: response.slice(0, 1000) };
 }
 
+/** A message that some recipients took before the retry for the others failed is still sent. */
+function givenUp(row: ClaimedRow): "sent" | "failed" {
+  return row.acceptedRecipients.length > 0 ? "sent" : "failed";
+}
+
 /** A temporary failure: retry with backoff, until 24 hours after the message was queued. */
 function retryLater(row: ClaimedRow, response: string): Settlement {
   const tried = attempt(false, response);
   if (Date.now() - row.createdAt.getTime() >= GIVE_UP_AFTER_MS) {
-    return { id: row.id, status: "failed", attempt: tried, delaySeconds: 0, lastError: `Gave up after 24 hours of temporary failures; last answer: ${response}` };
+    return { id: row.id, status: givenUp(row), attempt: tried, delaySeconds: 0, lastError: `Gave up after 24 hours of temporary failures; last answer: ${response}` };
   }
   return { id: row.id, status: "queued", attempt: tried, delaySeconds: retryDelaySeconds(failedAttempts(row) + 1), lastError: response };
 }
 
-function sentResponse(info: SMTPTransport.SentMessageInfo): { response: string; lastError: string | null } {
-  const errors = field(info, "rejectedErrors");
-  const refused = (Array.isArray(errors) ? errors : []).map((error: unknown) => `${String(field(error, "recipient") ?? "")}: ${serverAnswer(error)}`);
-  const rejected = refused.length > 0 ? refused : info.rejected.map((address) => String(address));
-  if (rejected.length === 0) return { response: info.response, lastError: null };
-  const note = `Not accepted for ${rejected.join("; ")}`;
-  return { response: `${info.response} (${note})`, lastError: note };
+interface RecipientRefusal {
+  recipient: string;
+  response: string;
+  temporary: boolean;
+}
+
+/** The per-recipient refusals nodemailer reports (RCPT TO answers), each classified like a whole send. */
+function recipientRefusals(outcome: unknown): RecipientRefusal[] {
+  const errors = field(outcome, "rejectedErrors");
+  if (Array.isArray(errors) && errors.length > 0) {
+    return errors.map((error: unknown) => {
+      const kind = classifySendError(error).kind;
+      return { recipient: String(field(error, "recipient") ?? ""), response: serverAnswer(error), temporary: kind !== "permanent" };
+    });
+  }
+  const rejected = field(outcome, "rejected");
+  return Array.isArray(rejected) ? rejected.map((address) => ({ recipient: String(address), response: "refused", temporary: false })) : [];
+}
+
+/**
+ * The settlement of a try in which the server answered per recipient: some
+ * took the message (`accepted`: their addresses and the server's final
+ * answer) or none did (null). Recipients refused for now are tried again on
+ * their own, with backoff, for 24 hours; a message anyone has is sent.
+ */
+function settleRecipients(
+  row: ClaimedRow,
+  accepted: { recipients: string[]; response: string } | null,
+  refusals: RecipientRefusal[],
+): Settlement {
+  const acceptedRecipients = [...new Set([...row.acceptedRecipients, ...(accepted?.recipients ?? [])])];
+  const refused = refusals.map((refusal) => `${refusal.recipient}: ${refusal.response}`).join("; ");
+  const note = refusals.length > 0 ? `Not accepted for ${refused}` : null;
+  const answer = [accepted?.response ?? "No recipient accepted the message", note].filter(Boolean).join(" — ");
+  const again = refusals.filter((refusal) => refusal.temporary).map((refusal) => refusal.recipient);
+  const done = (lastError: string | null): Settlement => ({
+    id: row.id,
+    status: acceptedRecipients.length > 0 ? "sent" : "failed",
+    attempt: attempt(accepted !== null && refusals.length === 0, answer),
+    delaySeconds: 0,
+    lastError,
+    acceptedRecipients,
+    retryRecipients: [],
+  });
+  if (again.length === 0) return done(note);
+  if (Date.now() - row.createdAt.getTime() >= GIVE_UP_AFTER_MS) {
+    return done(`Gave up on ${again.join(", ")} after 24 hours of temporary refusals; last answer: ${refused}`);
+  }
+  return {
+    id: row.id,
+    status: "queued",
+    attempt: attempt(false, `${answer}; trying again for ${again.join(", ")}`),
+    delaySeconds: retryDelaySeconds(failedAttempts(row) + 1),
+    lastError: note,
+    acceptedRecipients,
+    retryRecipients: again,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -557,15 +626,20 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
     }
     try {
       const info = await current.transporter.sendMail(mail);
-      const { response, lastError } = sentResponse(info);
-      settle({ id: row.id, status: "sent", attempt: attempt(true, response), delaySeconds: 0, lastError });
+      const recipients = info.accepted.map((address) => (typeof address === "string" ? address : address.address));
+      settle(settleRecipients(row, { recipients, response: info.response }, recipientRefusals(info)));
     } catch (error) {
+      // Every recipient refused at RCPT TO: each one's answer decides, not the last one alone.
+      if (field(error, "code") === "EENVELOPE" && Array.isArray(field(error, "rejectedErrors"))) {
+        settle(settleRecipients(row, null, recipientRefusals(error)));
+        return;
+      }
       const verdict = classifySendError(error);
       if (verdict.kind === "auth") {
         authRefused.push(row);
         halt.verdict ??= verdict;
       } else if (verdict.kind === "permanent") {
-        settle({ id: row.id, status: "failed", attempt: attempt(false, verdict.response), delaySeconds: 0, lastError: verdict.response });
+        settle({ id: row.id, status: givenUp(row), attempt: attempt(false, verdict.response), delaySeconds: 0, lastError: verdict.response });
       } else {
         const settlement = retryLater(row, verdict.response);
         settle(settlement);

@@ -249,6 +249,53 @@ describe("sending queued mail over SMTP with XOAUTH2", () => {
     expect(delivered(record.messageId)[0]!.envelope.to).toEqual(["here@example.org"]);
   });
 
+  it("tries a recipient refused for now (450) again on its own: the others get the message once", async () => {
+    const who = await sender("later@example.test");
+    const { record } = await enqueue(who, message({ to: ["busy@example.org", "here@example.org"], cc: ["cc@example.org"] }));
+    smtp.failNext(1, { code: 450, message: "4.2.1 Mailbox busy, try later", stage: "rcpt", recipient: "busy@example.org" });
+    const started = Date.now();
+    expect(await drainOutboundQueue(f.db, who.account.id)).toMatchObject({ sent: 0, failed: 0, deferred: 1 });
+    let stored = await getOutboundMessageOrThrow(f.db, record.id, who.user);
+    expect(stored).toMatchObject({ status: "queued", acceptedRecipients: ["here@example.org", "cc@example.org"], retryRecipients: ["busy@example.org"] });
+    expect(stored.lastError).toContain("busy@example.org: 450 4.2.1");
+    expect(stored.attempts[0]).toMatchObject({ ok: false, response: expect.stringContaining("trying again for busy@example.org") });
+    expect((await row(record.id)).nextAttemptAt.getTime() - started).toBeGreaterThan(25_000);
+    expect(delivered(record.messageId).map((m) => m.envelope.to)).toEqual([["here@example.org", "cc@example.org"]]);
+
+    await makeDue(who.account.id);
+    expect(await drainOutboundQueue(f.db, who.account.id)).toMatchObject({ sent: 1 });
+    stored = await getOutboundMessageOrThrow(f.db, record.id, who.user);
+    expect(stored).toMatchObject({ status: "sent", lastError: null, retryRecipients: [] });
+    expect(stored.acceptedRecipients.sort()).toEqual(["busy@example.org", "cc@example.org", "here@example.org"]);
+    expect(stored.attempts.map((a) => a.ok)).toEqual([false, true]);
+    const copies = delivered(record.messageId);
+    expect(copies.map((m) => m.envelope.to)).toEqual([["here@example.org", "cc@example.org"], ["busy@example.org"]]);
+    // The same message both times: headers name every recipient.
+    const [first, second] = await Promise.all(copies.map((copy) => simpleParser(copy.raw)));
+    expect(second!.messageId).toBe(first!.messageId);
+    expect(second!.text).toBe(first!.text);
+    expect((second!.to as { text: string }).text).toBe("busy@example.org, here@example.org");
+  });
+
+  it("when every recipient is refused, retries the one refused for now and fails only when it is refused for good", async () => {
+    const who = await sender("mixed@example.test");
+    const { record } = await enqueue(who, message({ to: ["soon@example.org", "never@example.org"] }));
+    smtp.failNext(1, { code: 451, message: "4.4.1 No answer from host", stage: "rcpt", recipient: "soon@example.org" });
+    smtp.failNext(1, { code: 550, message: "5.1.1 User unknown", stage: "rcpt", recipient: "never@example.org" });
+    expect(await drainOutboundQueue(f.db, who.account.id)).toMatchObject({ sent: 0, failed: 0, deferred: 1 });
+    let stored = await getOutboundMessageOrThrow(f.db, record.id, who.user);
+    expect(stored).toMatchObject({ status: "queued", acceptedRecipients: [], retryRecipients: ["soon@example.org"] });
+    expect(stored.lastError).toContain("never@example.org: 550 5.1.1");
+
+    await makeDue(who.account.id);
+    smtp.failNext(1, { code: 550, message: "5.1.1 User unknown now", stage: "rcpt", recipient: "soon@example.org" });
+    expect(await drainOutboundQueue(f.db, who.account.id)).toMatchObject({ sent: 0, failed: 1 });
+    stored = await getOutboundMessageOrThrow(f.db, record.id, who.user);
+    expect(stored.status).toBe("failed");
+    expect(stored.lastError).toContain("soon@example.org: 550 5.1.1 User unknown now");
+    expect(delivered(record.messageId)).toHaveLength(0);
+  });
+
   it("refreshes once when the server refuses a token that the cache still holds valid, then sends", async () => {
     // The provider expires the token after 2 s while the cache believes it has an hour left
     // (a token revoked early, or clocks apart): only the server's refusal reveals it.

@@ -38,6 +38,8 @@ export interface ForcedFailure {
    * `"mail"` to MAIL FROM, counting transactions; `"rcpt"` to RCPT TO, counting recipients.
    */
   stage?: "mail" | "rcpt" | "data";
+  /** With stage `"rcpt"`: only RCPT TO of this address counts (any recipient without it). */
+  recipient?: string;
 }
 
 export interface TestSmtpServer {
@@ -79,8 +81,12 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<TestS
   let connections = 0;
 
   /** The forced failure for this stage, if one is queued, consuming one of its count. */
-  function takeFailure(stage: NonNullable<ForcedFailure["stage"]>): ForcedFailure | undefined {
-    const index = pending.findIndex((entry) => (entry.failure.stage ?? "data") === stage);
+  function takeFailure(stage: NonNullable<ForcedFailure["stage"]>, recipient?: string): ForcedFailure | undefined {
+    const index = pending.findIndex(
+      (entry) =>
+        (entry.failure.stage ?? "data") === stage &&
+        (entry.failure.recipient === undefined || entry.failure.recipient.toLowerCase() === recipient?.toLowerCase()),
+    );
     const next = pending[index];
     if (!next) return undefined;
     next.remaining--;
@@ -135,8 +141,8 @@ export async function startSmtpServer(options: SmtpServerOptions): Promise<TestS
       callback(failure ? smtpError(failure.code, failure.message) : undefined);
     },
 
-    onRcptTo(_address, _session, callback) {
-      const failure = takeFailure("rcpt");
+    onRcptTo(address, _session, callback) {
+      const failure = takeFailure("rcpt", address.address);
       callback(failure ? smtpError(failure.code, failure.message) : undefined);
     },
 
