@@ -5,11 +5,10 @@ import type { Db } from "../db";
 import { logger } from "../logger";
 import { AccountSession } from "./account-session";
 import { followConnectionStatus } from "./follow-connection-status";
+import { MAIL_ACCOUNT_CHANGED_CHANNEL, MAIL_SYNC_CHANNEL } from "./notify-workers";
 
 export const HEARTBEAT_MS = 10_000;
 export const LEASE_LAPSE_SECONDS = 30;
-export const MAIL_SYNC_CHANNEL = "mail_sync";
-export const MAIL_ACCOUNT_CHANGED_CHANNEL = "mail_account_changed";
 const CLAIM_BATCH = 100;
 
 interface Held {
