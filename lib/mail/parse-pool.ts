@@ -34,12 +34,16 @@ interface Waiting {
  * One thread per spare core (at least one, at most four), started on first
  * use, each taking batches in order. A thread that dies fails its batches,
  * which parseMessages() then parses here; the next batch starts a new thread.
- * Idle threads do not keep the process alive.
+ * A thread idle for a minute stops (a worker whose accounts all sit in IDLE
+ * keeps no parser in memory), and idle threads never keep the process alive.
  */
+const IDLE_THREAD_MS = 60_000;
+
 class ParseThread {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
   dead = false;
 
   constructor() {
@@ -48,7 +52,10 @@ class ParseThread {
     this.worker.on("message", (response: ParseResponse) => {
       const waiting = this.waiting.get(response.id);
       this.waiting.delete(response.id);
-      if (this.waiting.size === 0) this.worker.unref();
+      if (this.waiting.size === 0) {
+        this.worker.unref();
+        this.idleTimer = setTimeout(() => void this.close(), IDLE_THREAD_MS).unref();
+      }
       waiting?.resolve(response.results.map(withBuffers));
     });
     this.worker.on("error", (error) => this.fail(error));
@@ -62,6 +69,8 @@ class ParseThread {
   parse(jobs: ParseJob[], maxBytes: number): Promise<ParsedMessage[]> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = null;
       this.waiting.set(id, { resolve, reject });
       // While a batch is out, the thread must keep the process alive: the caller is waiting for it.
       this.worker.ref();
@@ -72,6 +81,7 @@ class ParseThread {
 
   async close(): Promise<void> {
     this.dead = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     await this.worker.terminate();
   }
 
