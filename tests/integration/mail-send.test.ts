@@ -5,7 +5,6 @@ import { setDb } from "../../lib/db";
 import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
 import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
 import { setRuntimeEnv } from "../../lib/env";
-import { AppError } from "../../lib/errors";
 import { stopJobSender } from "../../lib/jobs/enqueue";
 import { outboundSweepJob } from "../../lib/jobs/outbound-sweep";
 import { startJobRunner } from "../../lib/jobs/start-job-runner";
@@ -17,6 +16,7 @@ import { getAccessToken } from "../../lib/tokens/get-access-token";
 import { waitFor } from "../support/mail-fixture";
 import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server";
+import { appError } from "../support/refusals";
 
 let f: OAuthFixture;
 let app: Awaited<ReturnType<OAuthFixture["createApp"]>>;
@@ -86,16 +86,6 @@ async function drainJobs(accountId: string): Promise<number> {
   if (!exists?.present) return 0;
   const [count] = await f.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'send-outbound' AND singleton_key = ${accountId}`;
   return count?.n ?? 0;
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected an AppError");
 }
 
 describe("sending queued mail over SMTP with XOAUTH2", () => {

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as oidc from "openid-client";
-import { AppError } from "../../lib/errors";
 import { seal } from "../../lib/crypto";
 import { sealedColumnContext } from "../../lib/secrets/sealed-columns";
 import { CallbackError, completeAuthorization } from "../../lib/oauth/complete-authorization";
 import { hashState, startAuthorization, verifierColumn } from "../../lib/oauth/start-authorization";
 import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
+import { refusalCode } from "../support/refusals";
 
 let f: OAuthFixture;
 let appId: string;
@@ -18,17 +18,6 @@ beforeAll(async () => {
   alice = await f.createUser("alice@example.test");
   bob = await f.createUser("bob@example.test");
 });
-
-async function callbackCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "no error";
-  } catch (error) {
-    if (error instanceof CallbackError) return error.code;
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-}
 
 /** Starts an authorization and plays the user at the provider; returns the callback URL and the pending request. */
 async function authorize(userId: string, login: string, successUri?: string) {
@@ -70,28 +59,28 @@ describe("Connect to …: the authorization request and its callback", () => {
   it("refuses a replayed callback", async () => {
     const { callback } = await authorize(alice, "alice@example.test");
     await completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams });
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("state_used");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("state_used");
   });
 
   it("refuses an expired state, and stores nothing", async () => {
     const before = await f.db.tokenCache.findFirst({ where: { connectedAppId: appId, userId: bob } });
     const { callback, request } = await authorize(bob, "bob@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("state_expired");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("state_expired");
     expect(await f.db.tokenCache.findFirst({ where: { connectedAppId: appId, userId: bob } })).toEqual(before);
   });
 
   it("refuses the state of another user", async () => {
     const { callback } = await authorize(alice, "alice@example.test");
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("wrong_user");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("wrong_user");
   });
 
   it("refuses an unknown state and a missing one", async () => {
     const { callback } = await authorize(alice, "alice@example.test");
     callback.searchParams.set("state", oidc.randomState());
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("unknown_state");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("unknown_state");
     callback.searchParams.delete("state");
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("missing_state");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("missing_state");
   });
 
   it("fails the code exchange with a wrong PKCE verifier", async () => {
@@ -101,19 +90,19 @@ describe("Connect to …: the authorization request and its callback", () => {
       where: { id: request.id },
       data: { codeVerifierSealed: seal(wrong, sealedColumnContext(verifierColumn, request.id)) },
     });
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
   });
 
   it("fails the code exchange without the PKCE verifier", async () => {
     const { callback, request } = await authorize(alice, "alice@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { codeVerifierSealed: null } });
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
   });
 
   it("refuses an ID token whose nonce does not match", async () => {
     const { callback, request } = await authorize(alice, "alice@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { nonce: oidc.randomNonce() } });
-    expect(await callbackCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("id_token_invalid");
+    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("id_token_invalid");
   });
 
   it("reports a declined consent (access_denied) and stores nothing", async () => {
@@ -134,7 +123,7 @@ describe("Connect to …: the authorization request and its callback", () => {
 
   it("refuses success URIs that leave the site, and falls back when a stored one is bad", async () => {
     for (const bad of ["//evil.example", "/\\evil.example", "https://evil.example/", "evil", "/ok\r\nSet-Cookie: x=1"]) {
-      expect(await callbackCode(startAuthorization(f.db, { connectedAppId: appId, userId: alice, successUri: bad }))).toBe("invalid_success_uri");
+      expect(await refusalCode(startAuthorization(f.db, { connectedAppId: appId, userId: alice, successUri: bad }))).toBe("invalid_success_uri");
     }
     const { callback, request } = await authorize(alice, "alice@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { successUri: "//evil.example/x" } });

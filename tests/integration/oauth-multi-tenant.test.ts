@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CallbackError, completeAuthorization } from "../../lib/oauth/complete-authorization";
+import { completeAuthorization } from "../../lib/oauth/complete-authorization";
 import { startAuthorization } from "../../lib/oauth/start-authorization";
 import { getAccessToken } from "../../lib/tokens/get-access-token";
 import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
+import { refusalCode } from "../support/refusals";
 
 /**
  * Microsoft's multi-tenant authorities (common, organizations) publish the
@@ -37,16 +38,6 @@ async function connectLikeEntra(fixture: OAuthFixture, appId: string, userId: st
   expect(callback.searchParams.has("iss")).toBe(true);
   callback.searchParams.delete("iss");
   return completeAuthorization(fixture.db, { connectedAppId: appId, userId, callbackParams: callback.searchParams });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "no error";
-  } catch (error) {
-    if (error instanceof CallbackError) return error.code;
-    throw error;
-  }
 }
 
 describe("an issuer with {tenantid}", () => {
@@ -87,14 +78,14 @@ describe("an issuer with {tenantid}", () => {
     });
     const bob = await forged.createUser("bob@example.test");
     forged.provider.resetCounters();
-    expect(await refusal(connectLikeEntra(forged, app.id, bob, "bob@example.test"))).toBe("id_token_invalid");
+    expect(await refusalCode(connectLikeEntra(forged, app.id, bob, "bob@example.test"))).toBe("id_token_invalid");
     expect(forged.provider.tokenRequests("authorization_code")).toBe(1);
     expect(await forged.db.tokenCache.count({ where: { connectedAppId: app.id } })).toBe(0);
   });
 
   it("still compares a literal issuer literally: another tenant's ID token is refused", async () => {
     const app = await appAt(`${f.provider.origin}/tenant-b/v2.0`);
-    expect(await refusal(f.connect(app.id, alice, "alice@example.test"))).toBe("id_token_invalid");
+    expect(await refusalCode(f.connect(app.id, alice, "alice@example.test"))).toBe("id_token_invalid");
     expect(await f.db.tokenCache.count({ where: { connectedAppId: app.id } })).toBe(0);
   });
 });

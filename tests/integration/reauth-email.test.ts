@@ -6,7 +6,7 @@ import { createEmailAccount } from "../../lib/email-accounts/create-email-accoun
 import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
 import { updateEmailAccount } from "../../lib/email-accounts/update-email-account";
 import { setRuntimeEnv } from "../../lib/env";
-import { AppError, errorBody } from "../../lib/errors";
+import { errorBody } from "../../lib/errors";
 import { stopJobSender } from "../../lib/jobs/enqueue";
 import { emailOwnerToReconnect } from "../../lib/notifications/email-owner";
 import { markNotificationRead } from "../../lib/notifications/list-notifications";
@@ -17,6 +17,7 @@ import { getAccessToken } from "../../lib/tokens/get-access-token";
 import { openAccessToken, openRefreshToken } from "../../lib/tokens/token-columns";
 import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server";
+import { appError } from "../support/refusals";
 
 // The e-mail half of "a notification when a connection needs re-authorisation":
 // the owner of a connection that breaks gets one e-mail per new in-app
@@ -108,16 +109,6 @@ const reminders = (where: { emailAccountId?: string } = {}) =>
 
 const unreadReconnectNotifications = (userId: string) =>
   f.db.notification.findMany({ where: { userId, kind: RECONNECT_NOTIFICATION, readAt: null } });
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected an AppError");
-}
 
 describe("the reconnect e-mail", () => {
   it("goes once to the owner from the default outgoing account, with the notification's words, a link and no token", async () => {
