@@ -129,4 +129,29 @@ describe("mail in Chromium: connect, add the account, read a message, reply", ()
     expect(raw).toMatch(/^References: <welcome@example\.test>/m);
     expect(raw).toMatch(/^From: (Uma )?<?uma@example\.test>?/m);
   });
+
+  it("shows the default-outgoing switch to admins only, and an admin's tick is saved", async () => {
+    await page.goto(`${app.url}/email-accounts`);
+    await page.click("a:text('uma@example.test')");
+    await page.waitForURL(/\/email-accounts\/[0-9a-f-]{36}$/);
+    const accountUrl = page.url();
+    await page.waitForSelector("button:text('Save')");
+    expect(await page.locator("text=Default outgoing account").count()).toBe(0);
+
+    await page.context().clearCookies();
+    await page.goto(`${app.url}/login`);
+    await page.fill("#email", "ada@example.test");
+    await page.fill("#password", "a long passphrase");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("h1:text('Dashboard')");
+    await page.goto(accountUrl);
+    await page.check("label:has-text('Default outgoing account') input[type=checkbox]");
+    await page.click("button:text('Save')");
+    await page.waitForSelector("[role=status]:text('Saved.')");
+
+    const admin = new HttpSession(app.url);
+    await admin.signIn("ada@example.test", "a long passphrase");
+    const saved = (await (await admin.request(`/api/v1/email-accounts/${accountUrl.split("/").pop()}`)).json()) as { isDefaultOutgoing: boolean; displayName: string };
+    expect(saved).toMatchObject({ isDefaultOutgoing: true, displayName: "Uma" });
+  });
 });
