@@ -2,6 +2,7 @@
 
 import { useEffect, useState, type FormEvent } from "react";
 import { callApi } from "./api";
+import { useApiAction } from "./use-api-action";
 
 export interface ComposeDefaults {
   to: string;
@@ -25,9 +26,8 @@ const split = (value: string) => value.split(/[,;]/).map((part) => part.trim()).
 
 /** Queues a message (new or reply, threaded) and follows its delivery status and attempts. */
 export function ComposeForm({ accountId, defaults }: { accountId: string; defaults: ComposeDefaults }) {
-  const [error, setError] = useState<string | null>(null);
   const [record, setRecord] = useState<OutboundRecord | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useApiAction();
   // One idempotency key per form: a double submit or a retry after a network error queues one message.
   const [idempotencyKey] = useState(() => crypto.randomUUID());
 
@@ -46,9 +46,7 @@ export function ComposeForm({ accountId, defaults }: { accountId: string; defaul
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       setRecord(
         await callApi<OutboundRecord>(`/api/v1/email-accounts/${accountId}/outbound`, {
           method: "POST",
@@ -62,11 +60,7 @@ export function ComposeForm({ accountId, defaults }: { accountId: string; defaul
           },
         }),
       );
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not queue the message");
-    } finally {
-      setBusy(false);
-    }
+    }, "Could not queue the message");
   }
 
   return (

@@ -6,6 +6,7 @@ import { googlePreset, microsoftPreset, type PresetValues } from "../lib/connect
 import type { PublicConnectedApp } from "../lib/connected-apps/schemas";
 import type { DiscoveredProvider } from "../lib/oauth/discover-provider";
 import { callApi } from "./api";
+import { useApiAction } from "./use-api-action";
 import { CopyButton } from "./copy-button";
 
 type Preset = "google" | "microsoft" | "generic";
@@ -83,9 +84,8 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
   const router = useRouter();
   const [fields, setFields] = useState<Fields>(() => fieldsFrom(app));
   const [newScope, setNewScope] = useState("");
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useApiAction();
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setFields((current) => ({ ...current, [key]: value }));
 
   function choosePreset(preset: Preset) {
@@ -98,10 +98,8 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
   }
 
   async function discover() {
-    setError(null);
     setNotice(null);
-    setBusy(true);
-    try {
+    await run(async () => {
       const found = await callApi<Omit<DiscoveredProvider, "tokenEndpointAuthMethods">>("/api/v1/discovery", { method: "POST", body: { url: fields.openidConfigurationUrl } });
       setFields((current) => ({
         ...current,
@@ -115,17 +113,11 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
       setNotice(
         `Filled the endpoints from ${found.issuer}.${found.scopesSupported.length ? ` Scopes offered: ${found.scopesSupported.join(" ")}` : ""}`,
       );
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Discovery failed");
-    } finally {
-      setBusy(false);
-    }
+    }, "Discovery failed");
   }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     const optional = (value: string) => (value.trim() === "" ? (app ? null : undefined) : value.trim());
     const body = {
       providerName: fields.providerName,
@@ -146,7 +138,7 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
       queryParameters: Object.fromEntries(fields.queryParameters.filter(([key]) => key.trim() !== "")),
       pkce: fields.pkce,
     };
-    try {
+    await run(async () => {
       const saved = await callApi<PublicConnectedApp>(app ? `/api/v1/connected-apps/${app.id}` : "/api/v1/connected-apps", {
         method: app ? "PATCH" : "POST",
         body,
@@ -158,11 +150,7 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
       } else {
         router.push(`/admin/connected-apps/${saved.id}`);
       }
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save");
-    } finally {
-      setBusy(false);
-    }
+    }, "Could not save");
   }
 
   return (

@@ -1,21 +1,19 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { callApi } from "./api";
+import { useApiAction } from "./use-api-action";
 
 export function CreateUserForm() {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useApiAction();
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await callApi("/api/v1/users", {
         method: "POST",
         body: {
@@ -27,11 +25,7 @@ export function CreateUserForm() {
       });
       formElement.reset();
       router.refresh();
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not create the user");
-    } finally {
-      setBusy(false);
-    }
+    }, "Could not create the user");
   }
 
   return (

@@ -1,25 +1,24 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
 import { callApi } from "./api";
+import { useApiAction } from "./use-api-action";
 
 export function DeleteConnectedAppButton({ id, name }: { id: string; name: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useApiAction();
   return (
     <>
       <button
         type="button"
         className="secondary"
+        disabled={busy}
         onClick={async () => {
           if (!window.confirm(`Delete ${name} and every connection to it?`)) return;
-          try {
+          await run(async () => {
             await callApi(`/api/v1/connected-apps/${id}`, { method: "DELETE" });
             router.push("/admin/connected-apps");
-          } catch (caught) {
-            setError(caught instanceof Error ? caught.message : "Could not delete");
-          }
+          }, "Could not delete");
         }}
       >
         Delete {name}

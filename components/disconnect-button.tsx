@@ -1,26 +1,25 @@
 "use client";
 
-import { useState } from "react";
 import { callApi } from "./api";
+import { useApiAction } from "./use-api-action";
 
 export function DisconnectButton({ connectedAppId, providerName }: { connectedAppId: string; providerName: string }) {
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useApiAction();
   return (
     <>
       <button
         type="button"
         className="secondary"
+        disabled={busy}
         onClick={async () => {
           if (!window.confirm(`Disconnect ${providerName}? Its tokens are erased.`)) return;
-          try {
+          await run(async () => {
             const result = await callApi<{ revokedAtProvider: boolean }>(`/api/v1/connected-apps/${connectedAppId}/connection`, {
               method: "DELETE",
             });
             // The page says what is left to do: it outlives this button, which is gone once disconnected.
             window.location.assign(`/connections?disconnected=${connectedAppId}&revoked=${result.revokedAtProvider ? 1 : 0}`);
-          } catch (caught) {
-            setError(caught instanceof Error ? caught.message : "Could not disconnect");
-          }
+          }, "Could not disconnect");
         }}
       >
         Disconnect

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { MAIL_SERVER_PRESETS, type MailServerPreset } from "../lib/email-accounts/server-presets";
 import type { PublicEmailAccount } from "../lib/email-accounts/schemas";
 import { callApi } from "./api";
+import { useApiAction } from "./use-api-action";
 
 type Security = "tls" | "starttls" | "none";
 interface Endpoint { host: string; port: number; security: Security; login: string }
@@ -78,10 +79,9 @@ interface TestResult {
 export function EmailAccountForm({ account, apps, isAdmin }: { account?: PublicEmailAccount; apps: AppChoice[]; isAdmin: boolean }) {
   const router = useRouter();
   const [fields, setFields] = useState<Fields>(() => initial(account));
-  const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useApiAction();
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setFields((current) => ({ ...current, [key]: value }));
 
   function applyPreset(name: MailServerPreset) {
@@ -122,29 +122,21 @@ export function EmailAccountForm({ account, apps, isAdmin }: { account?: PublicE
   }
 
   async function testConnection() {
-    setBusy(true);
-    setError(null);
     setTest(null);
-    try {
+    await run(async () => {
       // A saved account is tested as saved (its stored password included); a new one with the form's values.
       setTest(
         account
           ? await callApi<TestResult>(`/api/v1/email-accounts/${account.id}/test`, { method: "POST" })
           : await callApi<TestResult>("/api/v1/email-accounts/test", { method: "POST", body: payload() }),
       );
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "The test could not run");
-    } finally {
-      setBusy(false);
-    }
+    }, "The test could not run");
   }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setNotice(null);
-    try {
+    await run(async () => {
       const saved = await callApi<PublicEmailAccount>(account ? `/api/v1/email-accounts/${account.id}` : "/api/v1/email-accounts", {
         method: account ? "PATCH" : "POST",
         body: payload(),
@@ -155,11 +147,7 @@ export function EmailAccountForm({ account, apps, isAdmin }: { account?: PublicE
       } else {
         router.push(`/email-accounts/${saved.id}`);
       }
-    } catch (caught) {
-      setError(caught instanceof Error ? caught.message : "Could not save");
-    } finally {
-      setBusy(false);
-    }
+    }, "Could not save");
   }
 
   return (
