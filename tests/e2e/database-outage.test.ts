@@ -1,31 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import path from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../../lib/db/migrate";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
+import { beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "../support/browser";
 import { startAppServer, type AppServer } from "../support/app-server";
-import { databaseUrlWithName } from "../support/database-url";
+import { startOwnCluster, type OwnCluster } from "../support/own-cluster";
 
-let cluster: EmbeddedPostgresHandle;
-let dataDir: string;
+let cluster: OwnCluster;
 let app: AppServer;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.resolve(".data/e2e-outage-"));
-  cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query("CREATE DATABASE app");
-  await admin.end();
-  const databaseUrl = databaseUrlWithName(cluster.url, "app");
-  await migrate(databaseUrl, { log: () => {} });
-  app = await startAppServer({ databaseUrl });
-});
-
-afterAll(async () => {
-  await cluster?.stop();
+  // A cluster of its own: this test stops and restarts it.
+  cluster = await startOwnCluster("e2e-outage");
+  app = await startAppServer({ databaseUrl: cluster.databaseUrl });
 });
 
 describe("the web app while its database goes down and comes back", () => {
@@ -53,7 +37,7 @@ describe("the web app while its database goes down and comes back", () => {
     expect(api.status).toBe(503);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe("database_unavailable");
 
-    cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
+    await cluster.restart();
     expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
     expect((await fetch(`${app.url}/login`, { redirect: "manual" })).status).toBe(307);
   });

@@ -1,30 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import path from "node:path";
-import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../../lib/db/migrate";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
-import { registerCleanup } from "../support/cleanup";
-import { databaseUrlWithName } from "../support/database-url";
 import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
+import { startOwnCluster, type OwnCluster } from "../support/own-cluster";
 import { spawnMailWorker } from "../support/spawn-mail-worker";
 
-let cluster: EmbeddedPostgresHandle;
-let dataDir: string;
+let cluster: OwnCluster;
 let f: MailFixture;
 
 beforeAll(async () => {
   // A cluster of its own: this test stops and restarts it.
-  dataDir = mkdtempSync(path.resolve(".data/pg-restart-"));
-  cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
-  registerCleanup(() => cluster.stop());
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query("CREATE DATABASE app");
-  await admin.end();
-  const databaseUrl = databaseUrlWithName(cluster.url, "app");
-  await migrate(databaseUrl, { log: () => {} });
-  f = await createMailFixture({ databaseUrl });
+  cluster = await startOwnCluster("pg-restart");
+  f = await createMailFixture({ databaseUrl: cluster.databaseUrl });
 });
 
 describe("PostgreSQL restarted under a running worker", () => {
@@ -37,7 +22,7 @@ describe("PostgreSQL restarted under a running worker", () => {
     await cluster.stop();
     await f.dovecot.deliver("restart@example.test", testMessage({ subject: "while the database was down" }));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    cluster = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
+    await cluster.restart();
 
     await waitFor(
       () => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "while the database was down" } }),

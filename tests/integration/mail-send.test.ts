@@ -2,7 +2,6 @@ import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SignedInUser } from "../../lib/auth/sign-in";
 import { setDb } from "../../lib/db";
-import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
 import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
 import { setRuntimeEnv } from "../../lib/env";
 import { stopJobSender } from "../../lib/jobs/enqueue";
@@ -37,24 +36,8 @@ afterAll(async () => {
 let counter = 0;
 
 /** A user connected to the test provider as `email`, owning an OAuth account that sends through the test SMTP server. */
-async function sender(email: string, overrides: Partial<CreateEmailAccountInput> = {}): Promise<{ user: SignedInUser; account: PublicEmailAccount }> {
-  const id = await f.createUser(email);
-  const row = await f.db.user.findUniqueOrThrow({ where: { id } });
-  const user: SignedInUser = { id, email: row.email, name: row.name, role: row.role };
-  await f.connect(app.id, id, email);
-  const account = await createEmailAccount(
-    f.db,
-    {
-      emailAddress: email,
-      authMethod: "oauth",
-      connectedAppId: app.id,
-      imap: { host: "127.0.0.1", port: 993, security: "none", login: email },
-      smtp: { host: "127.0.0.1", port: smtp.port, security: "none", login: email },
-      ...overrides,
-    },
-    user,
-  );
-  return { user, account };
+function sender(email: string, overrides: Partial<CreateEmailAccountInput> = {}) {
+  return f.mailAccountOwner(app.id, email, { imap: 993, smtp: smtp.port }, { overrides });
 }
 
 function message(overrides: Partial<OutboundInput> = {}): OutboundInput {

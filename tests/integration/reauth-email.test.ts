@@ -35,7 +35,7 @@ beforeAll(async () => {
   setRuntimeEnv({ DATABASE_URL: f.databaseUrl });
   app = await f.createApp();
   smtp = await startSmtpServer({ introspect: (token) => f.provider.introspect(token) });
-  admin = await signedIn(await f.createUser("admin@example.test", "admin"));
+  admin = await f.signedIn(await f.createUser("admin@example.test", "admin"));
 });
 
 afterAll(async () => {
@@ -47,29 +47,9 @@ beforeEach(async () => {
   await f.db.emailAccount.updateMany({ where: { isDefaultOutgoing: true }, data: { isDefaultOutgoing: false } });
 });
 
-async function signedIn(userId: string): Promise<SignedInUser> {
-  const row = await f.db.user.findUniqueOrThrow({ where: { id: userId } });
-  return { id: row.id, email: row.email, name: row.name, role: row.role };
-}
-
 /** A user connected to the test provider as `email`, owning an OAuth account that sends through the test SMTP server. */
-async function mailUser(email: string, overrides: Partial<CreateEmailAccountInput> = {}, role: "admin" | "user" = "user") {
-  const user = await signedIn(await f.createUser(email, role));
-  await f.connect(app.id, user.id, email);
-  const account = await createEmailAccount(
-    f.db,
-    {
-      emailAddress: email,
-      displayName: "Connected Apps",
-      authMethod: "oauth",
-      connectedAppId: app.id,
-      imap: { host: "127.0.0.1", port: 993, security: "none", login: email },
-      smtp: { host: "127.0.0.1", port: smtp.port, security: "none", login: email },
-      ...overrides,
-    },
-    user,
-  );
-  return { user, account };
+function mailUser(email: string, overrides: Partial<CreateEmailAccountInput> = {}, role: "admin" | "user" = "user") {
+  return f.mailAccountOwner(app.id, email, { imap: 993, smtp: smtp.port }, { overrides: { displayName: "Connected Apps", ...overrides }, role });
 }
 
 /** An admin's mailbox made the default outgoing account: the system sender. */

@@ -1,6 +1,5 @@
 import type { Db } from "../../lib/db";
 import type { SignedInUser } from "../../lib/auth/sign-in";
-import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
 import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
 import { createOAuthFixture, type OAuthFixture } from "./oauth-fixture";
 import { startDovecot, type TestDovecot } from "./dovecot";
@@ -46,25 +45,7 @@ export async function createMailFixture(options: { databaseUrl?: string } = {}):
     ...fixture,
     dovecot,
     appId: app.id,
-    async mailUser(email, overrides = {}) {
-      const id = await fixture.createUser(email);
-      const row = await fixture.db.user.findUniqueOrThrow({ where: { id } });
-      const user: SignedInUser = { id, email: row.email, name: row.name, role: row.role };
-      await fixture.connect(app.id, id, email);
-      const account = await createEmailAccount(
-        fixture.db,
-        {
-          emailAddress: email,
-          authMethod: "oauth",
-          connectedAppId: app.id,
-          imap: { host: "127.0.0.1", port: dovecot.port, security: "none", login: email },
-          smtp: { host: "127.0.0.1", port: 2525, security: "none", login: email },
-          ...overrides,
-        },
-        user,
-      );
-      return { user, account };
-    },
+    mailUser: (email, overrides = {}) => fixture.mailAccountOwner(app.id, email, { imap: dovecot.port, smtp: 2525 }, { overrides }),
   };
 }
 

@@ -6,6 +6,9 @@ import { createConnectedApp } from "../../lib/connected-apps/create-connected-ap
 import type { CreateConnectedAppInput, PublicConnectedApp } from "../../lib/connected-apps/schemas";
 import { startAuthorization } from "../../lib/oauth/start-authorization";
 import { completeAuthorization } from "../../lib/oauth/complete-authorization";
+import type { SignedInUser } from "../../lib/auth/sign-in";
+import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
+import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
 import { createTestDatabase } from "./test-database";
 import { startTestProvider, type TestProvider, type TestProviderOptions } from "./oidc-provider";
 import { registerCleanup } from "./cleanup";
@@ -20,6 +23,18 @@ export interface OAuthFixture {
   createApp(overrides?: Partial<CreateConnectedAppInput> & { appOnlyMailbox?: string }): Promise<PublicConnectedApp & { clientSecret: string }>;
   /** Runs "Connect to …" for a user through the provider's login and consent; returns where the callback sends the browser. */
   connect(appId: string, userId: string, login: string, successUri?: string): Promise<string>;
+  /** The user as the lib functions see a signed-in caller. */
+  signedIn(userId: string): Promise<SignedInUser>;
+  /**
+   * A new user `email`, connected to the app as `email`, owning an OAuth mail
+   * account on it with these IMAP and SMTP ports on 127.0.0.1 (plain).
+   */
+  mailAccountOwner(
+    appId: string,
+    email: string,
+    ports: { imap: number; smtp: number },
+    options?: { overrides?: Partial<CreateEmailAccountInput>; role?: "admin" | "user" },
+  ): Promise<{ user: SignedInUser; account: PublicEmailAccount }>;
 }
 
 /**
@@ -39,7 +54,7 @@ export async function createOAuthFixture(
     await provider.close();
     await db.$disconnect();
   });
-  return {
+  const fixture: OAuthFixture = {
     db,
     provider,
     databaseUrl,
@@ -47,6 +62,27 @@ export async function createOAuthFixture(
     async createUser(email, role = "user") {
       const user = await db.user.create({ data: { email, name: email.split("@")[0]!, role } });
       return user.id;
+    },
+    async signedIn(userId) {
+      const row = await db.user.findUniqueOrThrow({ where: { id: userId } });
+      return { id: row.id, email: row.email, name: row.name, role: row.role };
+    },
+    async mailAccountOwner(appId, email, ports, { overrides = {}, role = "user" } = {}) {
+      const user = await fixture.signedIn(await fixture.createUser(email, role));
+      await fixture.connect(appId, user.id, email);
+      const account = await createEmailAccount(
+        db,
+        {
+          emailAddress: email,
+          authMethod: "oauth",
+          connectedAppId: appId,
+          imap: { host: "127.0.0.1", port: ports.imap, security: "none", login: email },
+          smtp: { host: "127.0.0.1", port: ports.smtp, security: "none", login: email },
+          ...overrides,
+        },
+        user,
+      );
+      return { user, account };
     },
     async createApp(overrides = {}) {
       const { appOnlyMailbox, ...input } = overrides;
@@ -84,4 +120,5 @@ export async function createOAuthFixture(
       return completeAuthorization(db, { connectedAppId: appId, userId, callbackParams: new URL(callback).searchParams });
     },
   };
+  return fixture;
 }
