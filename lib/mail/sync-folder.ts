@@ -69,7 +69,7 @@ export async function syncFolder(
 
     const uids = await pendingUids(client, account, state?.lastUid ?? null);
     const maxBytes = env().MAIL_MAX_MESSAGE_BYTES;
-    const stored = await pipeline(uids.length, {
+    const stored = await pipeline({
       // One IMAP command at a time (imapflow queues them anyway); parsing and
       // storing of earlier batches go on meanwhile.
       fetch: async function* () {
@@ -180,15 +180,11 @@ async function fetchBatch(
  * fetching and is thrown once the store in flight has settled, so nothing
  * is written after the caller saw an error.
  */
-async function pipeline(
-  total: number,
-  stages: {
-    fetch: () => AsyncGenerator<FetchedBatch>;
-    parse: (batch: FetchedBatch) => Promise<ParsedMessage[]>;
-    store: (batch: FetchedBatch, parsed: ParsedMessage[]) => Promise<number>;
-  },
-): Promise<number> {
-  if (total === 0) return 0;
+async function pipeline(stages: {
+  fetch: () => AsyncGenerator<FetchedBatch>;
+  parse: (batch: FetchedBatch) => Promise<ParsedMessage[]>;
+  store: (batch: FetchedBatch, parsed: ParsedMessage[]) => Promise<number>;
+}): Promise<number> {
   let stored = 0;
   let storing: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
