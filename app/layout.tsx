@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 import Link from "next/link";
 import "./globals.css";
-import { optionalPageUser } from "../lib/auth/current-user";
-import { SignOutButton } from "../components/sign-out-button";
+import { optionalPageUser } from "#lib/auth/current-user";
+import { SignOutButton } from "#components/sign-out-button";
 
 // Every page reads the session and the database: nothing is prerendered.
 export const dynamic = "force-dynamic";

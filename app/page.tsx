@@ -1,10 +1,10 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { db } from "../lib/db";
-import { isSetupDone } from "../lib/users/create-first-admin";
-import { requirePageUser } from "../lib/auth/current-user";
-import { listNotifications } from "../lib/notifications/list-notifications";
-import { NotificationList } from "../components/notification-list";
+import { db } from "#lib/db";
+import { isSetupDone } from "#lib/users/create-first-admin";
+import { requirePageUser } from "#lib/auth/current-user";
+import { listNotifications } from "#lib/notifications/list-notifications";
+import { NotificationList } from "#components/notification-list";
 
 export default async function DashboardPage() {
   if (!(await isSetupDone(db()))) redirect("/setup");

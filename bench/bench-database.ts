@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { migrate } from "../lib/db/migrate";
+import { migrate } from "#lib/db/migrate";
 
 export interface BenchDatabase {
   url: string;

@@ -1,20 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { createBenchDatabase } from "./bench-database";
-import { createDb } from "../lib/db";
-import { generateKeyringEntry } from "../lib/crypto";
-import { setRuntimeEnv } from "../lib/env";
-import { createConnectedApp } from "../lib/connected-apps/create-connected-app";
-import { createEmailAccount } from "../lib/email-accounts/create-email-account";
-import { stopJobSender } from "../lib/jobs/enqueue";
-import { createSmtpTransport } from "../lib/mail/create-smtp-transport";
-import { mailCredentials } from "../lib/mail/mail-credentials";
-import { enqueueOutboundMessage } from "../lib/outbound/enqueue-outbound-message";
-import { drainOutboundQueue } from "../lib/outbound/send-queued-messages";
-import { startAuthorization } from "../lib/oauth/start-authorization";
-import { completeAuthorization } from "../lib/oauth/complete-authorization";
-import { startTestProvider } from "../tests/support/oidc-provider";
-import { startSmtpServer } from "../tests/support/smtp-server";
-import { runCleanups } from "../tests/support/cleanup";
+import { createDb } from "#lib/db";
+import { generateKeyringEntry } from "#lib/crypto";
+import { setRuntimeEnv } from "#lib/env";
+import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
+import { createEmailAccount } from "#lib/email-accounts/create-email-account";
+import { stopJobSender } from "#lib/jobs/enqueue";
+import { createSmtpTransport } from "#lib/mail/create-smtp-transport";
+import { mailCredentials } from "#lib/mail/mail-credentials";
+import { enqueueOutboundMessage } from "#lib/outbound/enqueue-outbound-message";
+import { drainOutboundQueue } from "#lib/outbound/send-queued-messages";
+import { startAuthorization } from "#lib/oauth/start-authorization";
+import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { startTestProvider } from "#tests/support/oidc-provider";
+import { startSmtpServer } from "#tests/support/smtp-server";
+import { runCleanups } from "#tests/support/cleanup";
 
 /**
  * Send figures: messages per second through the outbound queue (rows in

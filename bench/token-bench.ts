@@ -2,20 +2,20 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { createDb } from "../lib/db";
-import { generateKeyringEntry } from "../lib/crypto";
-import { childProcessEnv, setRuntimeEnv } from "../lib/env";
-import { ensureEmbeddedPostgres } from "../lib/runtime/embedded-postgres";
-import { buildIfNeeded } from "../lib/runtime/launch";
-import { createConnectedApp } from "../lib/connected-apps/create-connected-app";
-import { createApiKey } from "../lib/api-keys/create-api-key";
-import { startAuthorization } from "../lib/oauth/start-authorization";
-import { completeAuthorization } from "../lib/oauth/complete-authorization";
-import { getAccessToken } from "../lib/tokens/get-access-token";
-import { startTestProvider } from "../tests/support/oidc-provider";
+import { createDb } from "#lib/db";
+import { generateKeyringEntry } from "#lib/crypto";
+import { childProcessEnv, setRuntimeEnv } from "#lib/env";
+import { ensureEmbeddedPostgres } from "#lib/runtime/embedded-postgres";
+import { buildIfNeeded } from "#lib/runtime/launch";
+import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
+import { createApiKey } from "#lib/api-keys/create-api-key";
+import { startAuthorization } from "#lib/oauth/start-authorization";
+import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { getAccessToken } from "#lib/tokens/get-access-token";
+import { startTestProvider } from "#tests/support/oidc-provider";
 import { createBenchDatabase } from "./bench-database";
-import { runCleanups } from "../tests/support/cleanup";
-import { freePort, waitForHttp } from "../tests/support/net";
+import { runCleanups } from "#tests/support/cleanup";
+import { freePort, waitForHttp } from "#tests/support/net";
 
 /**
  * Token figures (issue #4): getAccessToken on a cached token against a raw

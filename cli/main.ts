@@ -1,4 +1,4 @@
-import { runMain } from "../lib/runtime/run-main";
+import { runMain } from "#lib/runtime/run-main";
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -11,7 +11,7 @@ const USAGE = `Usage: npm run cli -- <command>
 `;
 
 runMain("Connected Apps CLI", async () => {
-  const { runCommand, CliUsageError } = await import("../lib/cli/run-command");
+  const { runCommand, CliUsageError } = await import("#lib/cli/run-command");
   try {
     const output = await runCommand(process.argv.slice(2));
     process.stdout.write(`${output}\n`);

@@ -2,8 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { MAIL_SERVER_PRESETS, type MailServerPreset } from "../lib/email-accounts/server-presets";
-import type { PublicEmailAccount } from "../lib/email-accounts/schemas";
+import { MAIL_SERVER_PRESETS, type MailServerPreset } from "#lib/email-accounts/server-presets";
+import type { PublicEmailAccount } from "#lib/email-accounts/schemas";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { PublicNotification } from "../lib/notifications/list-notifications";
+import type { PublicNotification } from "#lib/notifications/list-notifications";
 import { callApi } from "./api";
 
 export function NotificationList({ notifications }: { notifications: PublicNotification[] }) {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { PublicUser } from "../lib/users/schemas";
+import type { PublicUser } from "#lib/users/schemas";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
 

@@ -2,8 +2,8 @@
 // measured in the same run; progress goes to stderr. Takes about four minutes.
 // `npm run bench -- tokens` (or send, mail) runs one part; `ingest` is the mail part's first figure alone.
 import os from "node:os";
-import { env } from "../lib/env";
-import { logger } from "../lib/logger";
+import { env } from "#lib/env";
+import { logger } from "#lib/logger";
 import { benchDatabase, tokenBench } from "../bench/token-bench";
 import { sendBench } from "../bench/send-bench";
 import { mailIngestBench } from "../bench/mail-ingest-bench";

@@ -8,9 +8,9 @@ import { access, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { defaultMigrationsDir, migrate } from "../lib/db/migrate";
-import { diffDatabaseToSchema } from "../lib/db/schema-diff";
-import { env } from "../lib/env";
+import { defaultMigrationsDir, migrate } from "#lib/db/migrate";
+import { diffDatabaseToSchema } from "#lib/db/schema-diff";
+import { env } from "#lib/env";
 
 function fail(message: string): never {
   console.error(message);

@@ -1,11 +1,11 @@
-import { db } from "../../lib/db";
-import { requirePageUser } from "../../lib/auth/current-user";
-import { listConnections } from "../../lib/tokens/list-connections";
-import { describeCallbackError } from "../../lib/oauth/describe-callback-error";
-import { redirectUriFor } from "../../lib/connected-apps/redirect-uri";
-import { ConnectionStatusBadge } from "../../components/connection-status-badge";
-import { DisconnectButton } from "../../components/disconnect-button";
-import { disconnectMessage } from "../../lib/tokens/disconnect-connection";
+import { db } from "#lib/db";
+import { requirePageUser } from "#lib/auth/current-user";
+import { listConnections } from "#lib/tokens/list-connections";
+import { describeCallbackError } from "#lib/oauth/describe-callback-error";
+import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
+import { ConnectionStatusBadge } from "#components/connection-status-badge";
+import { DisconnectButton } from "#components/disconnect-button";
+import { disconnectMessage } from "#lib/tokens/disconnect-connection";
 
 type Search = { error?: string; app?: string; provider_error?: string; aadsts?: string; disconnected?: string; revoked?: string };
 

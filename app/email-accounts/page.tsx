@@ -1,8 +1,8 @@
 import Link from "next/link";
-import { db } from "../../lib/db";
-import { requirePageUser } from "../../lib/auth/current-user";
-import { listEmailAccounts } from "../../lib/email-accounts/list-email-accounts";
-import { SideStatus } from "../../components/side-status";
+import { db } from "#lib/db";
+import { requirePageUser } from "#lib/auth/current-user";
+import { listEmailAccounts } from "#lib/email-accounts/list-email-accounts";
+import { SideStatus } from "#components/side-status";
 
 export default async function EmailAccountsPage() {
   const user = await requirePageUser();

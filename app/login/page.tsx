@@ -1,9 +1,9 @@
 import { redirect } from "next/navigation";
-import { db } from "../../lib/db";
-import { env } from "../../lib/env";
-import { isSetupDone } from "../../lib/users/create-first-admin";
-import { optionalPageUser } from "../../lib/auth/current-user";
-import { LoginForm } from "../../components/login-form";
+import { db } from "#lib/db";
+import { env } from "#lib/env";
+import { isSetupDone } from "#lib/users/create-first-admin";
+import { optionalPageUser } from "#lib/auth/current-user";
+import { LoginForm } from "#components/login-form";
 
 const ERRORS: Record<string, string> = {
   AccessDenied: "Your company account has no user here, or it is disabled. Ask an admin.",

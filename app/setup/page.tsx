@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
-import { db } from "../../lib/db";
-import { isSetupDone } from "../../lib/users/create-first-admin";
-import { SetupForm } from "../../components/setup-form";
+import { db } from "#lib/db";
+import { isSetupDone } from "#lib/users/create-first-admin";
+import { SetupForm } from "#components/setup-form";
 
 export default async function SetupPage() {
   if (await isSetupDone(db())) redirect("/login");

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
 
 const KEY_PREFIX = "cak_";
 const VISIBLE_LENGTH = KEY_PREFIX.length + 8;

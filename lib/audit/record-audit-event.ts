@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import type { Prisma } from "../generated/prisma/client";
+import type { Db } from "#lib/db";
+import type { Prisma } from "#lib/generated/prisma/client";
 
 export interface AuditEventInput {
   actorId?: string | null;

@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { hashApiKey } from "../api-keys/create-api-key";
+import type { Db } from "#lib/db";
+import { hashApiKey } from "#lib/api-keys/create-api-key";
 import type { SignedInUser } from "./sign-in";
 
 /**

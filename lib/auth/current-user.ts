@@ -1,8 +1,8 @@
 import "server-only";
 import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
-import { db } from "../db";
-import { AppError } from "../errors";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
 import { authOptions } from "./options";
 import { findActiveUser, findUserByApiKey } from "./active-user";
 import type { SignedInUser } from "./sign-in";

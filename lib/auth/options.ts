@@ -1,10 +1,10 @@
 import type { NextAuthOptions, Session } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { db } from "../db";
-import { env } from "../env";
-import { AppError } from "../errors";
-import { logger } from "../logger";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import { db } from "#lib/db";
+import { env } from "#lib/env";
+import { AppError } from "#lib/errors";
+import { logger } from "#lib/logger";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { findActiveUser } from "./active-user";
 import { verifyCredentials, type SignedInUser } from "./sign-in";
 

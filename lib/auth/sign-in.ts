@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./password";
-import type { Role } from "../generated/prisma/enums";
+import type { Role } from "#lib/generated/prisma/enums";
 
 export const MAX_FAILED_SIGN_INS_PER_MINUTE = 10;
 const GENERIC_FAILURE = "Wrong email or password";

@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
-import { db } from "../db";
-import { generateKeyringEntry, keyring } from "../crypto";
-import { AppError } from "../errors";
-import { logger } from "../logger";
-import { bootRuntime } from "../runtime/boot";
-import { createApiKey } from "../api-keys/create-api-key";
-import { rotateKeys } from "../secrets/rotate-keys";
-import { createUser } from "../users/create-user";
-import { updateUser } from "../users/update-user";
+import { db } from "#lib/db";
+import { generateKeyringEntry, keyring } from "#lib/crypto";
+import { AppError } from "#lib/errors";
+import { logger } from "#lib/logger";
+import { bootRuntime } from "#lib/runtime/boot";
+import { createApiKey } from "#lib/api-keys/create-api-key";
+import { rotateKeys } from "#lib/secrets/rotate-keys";
+import { createUser } from "#lib/users/create-user";
+import { updateUser } from "#lib/users/update-user";
 
 export class CliUsageError extends Error {
   override name = "CliUsageError";

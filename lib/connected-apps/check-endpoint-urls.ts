@@ -1,5 +1,5 @@
-import { env } from "../env";
-import { AppError, type ValidationIssue } from "../errors";
+import { env } from "#lib/env";
+import { AppError, type ValidationIssue } from "#lib/errors";
 
 const ENDPOINT_FIELDS = [
   "openidConfigurationUrl",

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
-import { seal } from "../crypto";
-import { AppError } from "../errors";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { discoverProvider, type DiscoveredProvider } from "../oauth/discover-provider";
-import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { seal } from "#lib/crypto";
+import { AppError } from "#lib/errors";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { discoverProvider, type DiscoveredProvider } from "#lib/oauth/discover-provider";
+import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
+import { parseOrThrow } from "#lib/validation";
 import { checkEndpointUrls } from "./check-endpoint-urls";
 import { googlePreset, microsoftPreset, type PresetValues } from "./presets";
 import { createConnectedAppInput, type CreateConnectedAppInput, type PublicConnectedApp } from "./schemas";

@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "#lib/db";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { getConnectedAppOrThrow } from "./get-connected-app-or-throw";
 
 /** Deletes an app with its token cache rows and pending authorizations (cascade). */

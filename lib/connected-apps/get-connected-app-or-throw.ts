@@ -1,6 +1,6 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import type { ConnectedApp } from "../generated/prisma/client";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import type { ConnectedApp } from "#lib/generated/prisma/client";
 
 export async function getConnectedAppOrThrow(db: Db, id: string): Promise<ConnectedApp> {
   const app = await db.connectedApp.findUnique({ where: { id } });

@@ -1,4 +1,4 @@
-import type { Db } from "../db";
+import type { Db } from "#lib/db";
 import type { PublicConnectedApp } from "./schemas";
 import { toPublicConnectedApp } from "./to-public-connected-app";
 

@@ -1,4 +1,4 @@
-import { env } from "../env";
+import { env } from "#lib/env";
 
 /** The Redirect URI to register at the provider: derived, never stored. */
 export function redirectUriFor(appId: string): string {

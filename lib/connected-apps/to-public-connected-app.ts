@@ -1,4 +1,4 @@
-import type { ConnectedApp } from "../generated/prisma/client";
+import type { ConnectedApp } from "#lib/generated/prisma/client";
 import { microsoftAdminConsentUrl } from "./presets";
 import { redirectUriFor } from "./redirect-uri";
 import type { PublicConnectedApp } from "./schemas";

@@ -1,6 +1,6 @@
-import type { Db } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { parseOrThrow } from "#lib/validation";
 import { checkEndpointUrls } from "./check-endpoint-urls";
 import { sealClientSecret } from "./create-connected-app";
 import { getConnectedAppOrThrow } from "./get-connected-app-or-throw";

@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { notifyAdmins } from "../notifications/notify";
+import type { Db } from "#lib/db";
+import { notifyAdmins } from "#lib/notifications/notify";
 import { SECRET_EXPIRY_WARNING_DAYS } from "./to-public-connected-app";
 
 /** Tells admins, once per app until read, that a client secret expires within 30 days (Entra secrets do). */

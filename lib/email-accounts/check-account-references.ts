@@ -1,7 +1,7 @@
-import type { Db } from "../db";
-import { env } from "../env";
-import { AppError, type ValidationIssue } from "../errors";
-import type { SignedInUser } from "../auth/sign-in";
+import type { Db } from "#lib/db";
+import { env } from "#lib/env";
+import { AppError, type ValidationIssue } from "#lib/errors";
+import type { SignedInUser } from "#lib/auth/sign-in";
 
 interface References {
   authMethod: "oauth" | "password";

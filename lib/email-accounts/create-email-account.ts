@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type { Db } from "../db";
-import { seal } from "../crypto";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import type { SignedInUser } from "../auth/sign-in";
-import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { seal } from "#lib/crypto";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
+import { parseOrThrow } from "#lib/validation";
 import { checkAccountReferences } from "./check-account-references";
 import { assertMaySetDefaultOutgoing, clearOtherDefaultOutgoing } from "./default-outgoing";
 import { createEmailAccountInput, type CreateEmailAccountInput, type PublicEmailAccount } from "./schemas";

@@ -1,6 +1,6 @@
-import { AppError } from "../errors";
-import type { Prisma } from "../generated/prisma/client";
-import type { SignedInUser } from "../auth/sign-in";
+import { AppError } from "#lib/errors";
+import type { Prisma } from "#lib/generated/prisma/client";
+import type { SignedInUser } from "#lib/auth/sign-in";
 
 // Any constant: serialises "make this the default outgoing account" across processes.
 const DEFAULT_OUTGOING_LOCK = 4_201_002;

@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import type { SignedInUser } from "../auth/sign-in";
+import type { Db } from "#lib/db";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import type { SignedInUser } from "#lib/auth/sign-in";
 import { getEmailAccountOrThrow } from "./get-email-account-or-throw";
-import { announceAccountChanged } from "../mail/notify-workers";
+import { announceAccountChanged } from "#lib/mail/notify-workers";
 
 /** Deletes the account with its synced and queued messages (cascade); the worker drops its session on the next heartbeat. */
 export async function deleteEmailAccount(db: Db, id: string, caller: SignedInUser, ip?: string | null): Promise<void> {

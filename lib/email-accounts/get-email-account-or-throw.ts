@@ -1,7 +1,7 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import type { EmailAccount } from "../generated/prisma/client";
-import type { SignedInUser } from "../auth/sign-in";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import type { EmailAccount } from "#lib/generated/prisma/client";
+import type { SignedInUser } from "#lib/auth/sign-in";
 
 /**
  * An account the caller may see: their own, or any for admins. Another

@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import type { SignedInUser } from "../auth/sign-in";
+import type { Db } from "#lib/db";
+import type { SignedInUser } from "#lib/auth/sign-in";
 import type { PublicEmailAccount } from "./schemas";
 import { toPublicEmailAccount } from "./to-public-email-account";
 

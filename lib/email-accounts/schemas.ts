@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hasControlCharacters } from "../validation";
+import { hasControlCharacters } from "#lib/validation";
 
 // The Email Account body of DESIGN.md "API conventions", shared by the form and the API.
 

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
-import type { SignedInUser } from "../auth/sign-in";
-import { testMailConnection, type MailConnectionTest } from "../mail/test-mail-connection";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { testMailConnection, type MailConnectionTest } from "#lib/mail/test-mail-connection";
+import { parseOrThrow } from "#lib/validation";
 import { checkAccountReferences } from "./check-account-references";
 import { accountColumns } from "./create-email-account";
 import { createEmailAccountInput, type CreateEmailAccountInput } from "./schemas";

@@ -1,4 +1,4 @@
-import type { EmailAccount } from "../generated/prisma/client";
+import type { EmailAccount } from "#lib/generated/prisma/client";
 import type { PublicEmailAccount } from "./schemas";
 
 /** The API shape: never the password, only whether one is set. */

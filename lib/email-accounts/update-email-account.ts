@@ -1,14 +1,14 @@
-import type { Db } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import type { SignedInUser } from "../auth/sign-in";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { parseOrThrow } from "#lib/validation";
 import { checkAccountReferences } from "./check-account-references";
 import { assertMaySetDefaultOutgoing, clearOtherDefaultOutgoing } from "./default-outgoing";
 import { sealMailPassword } from "./create-email-account";
 import { getEmailAccountOrThrow } from "./get-email-account-or-throw";
 import { updateEmailAccountInput, type PublicEmailAccount, type UpdateEmailAccountInput } from "./schemas";
 import { toPublicEmailAccount } from "./to-public-email-account";
-import { announceAccountChanged } from "../mail/notify-workers";
+import { announceAccountChanged } from "#lib/mail/notify-workers";
 
 /**
  * Changes an account. A saved change also resumes paused sides and clears

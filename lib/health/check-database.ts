@@ -1,4 +1,4 @@
-import type { Db } from "../db";
+import type { Db } from "#lib/db";
 
 /** True when the database answers a trivial query within the time limit. */
 export async function checkDatabase(db: Db, timeoutMs = 3_000): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { Db } from "../db";
+import type { Db } from "#lib/db";
 
 /** Pending authorizations live 10 minutes; keep an hour for diagnosis, then drop them. */
 export async function deleteExpiredAuthRequests(db: Db, now = new Date()): Promise<number> {

@@ -1,7 +1,7 @@
 import PgBoss from "pg-boss";
 import type { z } from "zod";
-import { env } from "../env";
-import { logger } from "../logger";
+import { env } from "#lib/env";
+import { logger } from "#lib/logger";
 import type { JobDefinition } from "./define-job";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../db";
-import { logger } from "../logger";
-import { deleteExpiredAuthRequests } from "../housekeeping/delete-expired-auth-requests";
+import { db } from "#lib/db";
+import { logger } from "#lib/logger";
+import { deleteExpiredAuthRequests } from "#lib/housekeeping/delete-expired-auth-requests";
 import { defineJob } from "./define-job";
 
 export const housekeepingJob = defineJob({

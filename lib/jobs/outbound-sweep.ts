@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../db";
-import { logger } from "../logger";
-import { accountsWithDueMessages, recoverStuckOutbound } from "../outbound/send-queued-messages";
+import { db } from "#lib/db";
+import { logger } from "#lib/logger";
+import { accountsWithDueMessages, recoverStuckOutbound } from "#lib/outbound/send-queued-messages";
 import { defineJob } from "./define-job";
 import { wakeOutboundDrain } from "./send-outbound";
 

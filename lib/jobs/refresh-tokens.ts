@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../db";
-import { logger } from "../logger";
-import { refreshExpiringTokens } from "../tokens/refresh-expiring-tokens";
+import { db } from "#lib/db";
+import { logger } from "#lib/logger";
+import { refreshExpiringTokens } from "#lib/tokens/refresh-expiring-tokens";
 import { defineJob } from "./define-job";
 
 export const refreshTokensJob = defineJob({

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../db";
-import { logger } from "../logger";
-import { drainOutboundQueue, type DrainResult } from "../outbound/send-queued-messages";
+import { db } from "#lib/db";
+import { logger } from "#lib/logger";
+import { drainOutboundQueue, type DrainResult } from "#lib/outbound/send-queued-messages";
 import { defineJob } from "./define-job";
 import { enqueueJob } from "./enqueue";
 

@@ -1,6 +1,6 @@
 import PgBoss from "pg-boss";
-import { logger } from "../logger";
-import { parseOrThrow } from "../validation";
+import { logger } from "#lib/logger";
+import { parseOrThrow } from "#lib/validation";
 import { jobs } from "./registry";
 
 /** Starts pg-boss on the app's database, creates the queues and subscribes every job. */

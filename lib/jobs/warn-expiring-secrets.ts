@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { db } from "../db";
-import { warnExpiringSecrets } from "../connected-apps/warn-expiring-secrets";
+import { db } from "#lib/db";
+import { warnExpiringSecrets } from "#lib/connected-apps/warn-expiring-secrets";
 import { defineJob } from "./define-job";
 
 export const warnExpiringSecretsJob = defineJob({

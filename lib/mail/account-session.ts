@@ -1,7 +1,7 @@
 import type { ImapFlow } from "imapflow";
-import type { Db } from "../db";
-import { logger } from "../logger";
-import type { EmailAccount } from "../generated/prisma/client";
+import type { Db } from "#lib/db";
+import { logger } from "#lib/logger";
+import type { EmailAccount } from "#lib/generated/prisma/client";
 import { createImapClient } from "./connect-imap";
 import { explainMailError, type MailFailure } from "./explain-mail-error";
 import { mailCredentials } from "./mail-credentials";

@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { notify } from "../notifications/notify";
+import type { Db } from "#lib/db";
+import { notify } from "#lib/notifications/notify";
 
 /** Reasons starting with this pause both sides for the connection; a reconnect lifts exactly these. */
 export const CONNECTION_PAUSE_PREFIX = "Reconnect needed: ";

@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { open } from "../crypto";
-import type { EmailAccount } from "../generated/prisma/client";
-import { sealedColumnContext } from "../secrets/sealed-columns";
-import { getAccessToken, type GetAccessTokenOptions } from "../tokens/get-access-token";
+import type { Db } from "#lib/db";
+import { open } from "#lib/crypto";
+import type { EmailAccount } from "#lib/generated/prisma/client";
+import { sealedColumnContext } from "#lib/secrets/sealed-columns";
+import { getAccessToken, type GetAccessTokenOptions } from "#lib/tokens/get-access-token";
 
 export type MailAuth = { user: string; accessToken: string } | { user: string; pass: string };
 

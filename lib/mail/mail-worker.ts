@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import pg from "pg";
-import type { Db } from "../db";
-import { logger } from "../logger";
+import type { Db } from "#lib/db";
+import { logger } from "#lib/logger";
 import { AccountSession } from "./account-session";
 import { followConnectionStatus } from "./follow-connection-status";
 import { MAIL_ACCOUNT_CHANGED_CHANNEL, MAIL_SYNC_CHANNEL } from "./notify-workers";

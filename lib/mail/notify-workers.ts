@@ -1,4 +1,4 @@
-import type { Db } from "../db";
+import type { Db } from "#lib/db";
 
 // The channels the mail workers LISTEN on (lib/mail/mail-worker.ts). Kept here,
 // not there: web routes import this file, and must not pull the sync code

@@ -1,5 +1,5 @@
 import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from "mailparser";
-import { env } from "../env";
+import { env } from "#lib/env";
 import { sanitizeEmailHtml } from "./sanitize-html";
 
 export interface ParsedAttachment {

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import { logger } from "../logger";
+import { logger } from "#lib/logger";
 import { parseMessage, type ParsedMessage } from "./parse-message";
 
 export interface ParseJob {

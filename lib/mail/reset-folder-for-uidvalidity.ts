@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
+import type { Db } from "#lib/db";
 import { holdsMailLease, type MailLease } from "./store-synced-messages";
 
 /*

@@ -1,8 +1,8 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { env } from "../env";
-import { classifyAddress } from "../net/address-policy";
-import { isInsecureHost } from "../net/host-rules";
+import { env } from "#lib/env";
+import { classifyAddress } from "#lib/net/address-policy";
+import { isInsecureHost } from "#lib/net/host-rules";
 
 export class MailHostError extends Error {
   override name = "MailHostError";

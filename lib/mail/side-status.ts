@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { notify } from "../notifications/notify";
+import type { Db } from "#lib/db";
+import { notify } from "#lib/notifications/notify";
 
 export const MAX_CONSECUTIVE_AUTH_FAILURES = 5;
 

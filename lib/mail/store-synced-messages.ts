@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
-import type { Prisma } from "../generated/prisma/client";
+import type { Db } from "#lib/db";
+import type { Prisma } from "#lib/generated/prisma/client";
 import type { ParsedMessage } from "./parse-message";
 
 export type Tx = Prisma.TransactionClient;

@@ -1,7 +1,7 @@
 import type { ImapFlow } from "imapflow";
-import type { Db } from "../db";
-import { env } from "../env";
-import { logger } from "../logger";
+import type { Db } from "#lib/db";
+import { env } from "#lib/env";
+import { logger } from "#lib/logger";
 import type { ParsedMessage } from "./parse-message";
 import { parseMessages, type ParseJob } from "./parse-pool";
 import { resetFolderForNewUidValidity } from "./reset-folder-for-uidvalidity";

@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import type { EmailAccount } from "../generated/prisma/client";
+import type { Db } from "#lib/db";
+import type { EmailAccount } from "#lib/generated/prisma/client";
 import { createImapClient } from "./connect-imap";
 import { createSmtpTransport } from "./create-smtp-transport";
 import { explainMailError } from "./explain-mail-error";

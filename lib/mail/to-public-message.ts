@@ -1,4 +1,4 @@
-import type { InboundAttachment, InboundMessage, Prisma } from "../generated/prisma/client";
+import type { InboundAttachment, InboundMessage, Prisma } from "#lib/generated/prisma/client";
 import { sanitizeWithReport } from "./sanitize-html";
 
 /** The Message of DESIGN.md "API conventions", as in lists. */

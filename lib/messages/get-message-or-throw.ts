@@ -1,7 +1,7 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import type { SignedInUser } from "../auth/sign-in";
-import { publicMessageDetailSelect, toPublicMessageDetail, type PublicMessageDetail } from "../mail/to-public-message";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { publicMessageDetailSelect, toPublicMessageDetail, type PublicMessageDetail } from "#lib/mail/to-public-message";
 
 async function assertCanRead(db: Db, emailAccountId: string, caller: SignedInUser): Promise<void> {
   if (caller.role === "admin") return;

@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import type { SignedInUser } from "../auth/sign-in";
-import { getEmailAccountOrThrow } from "../email-accounts/get-email-account-or-throw";
-import { publicMessageSelect, toPublicMessage, type PublicMessage } from "../mail/to-public-message";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { publicMessageSelect, toPublicMessage, type PublicMessage } from "#lib/mail/to-public-message";
 
 export interface MessagesPage {
   items: PublicMessage[];

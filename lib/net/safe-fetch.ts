@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { CustomFetch } from "openid-client";
 import { Agent, fetch as undiciFetch, type Response as UndiciResponse } from "undici";
-import { env } from "../env";
+import { env } from "#lib/env";
 import { classifyAddress } from "./address-policy";
 import { ProviderNetworkError, errorCode, findProviderNetworkError } from "./errors";
 import { isInsecureHost, matchesNoProxy, normalizeHost } from "./host-rules";

@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { env } from "../env";
-import type { EmailAccount } from "../generated/prisma/client";
-import { logger } from "../logger";
-import { enqueueSystemMessage } from "../outbound/enqueue-system-message";
+import type { Db } from "#lib/db";
+import { env } from "#lib/env";
+import type { EmailAccount } from "#lib/generated/prisma/client";
+import { logger } from "#lib/logger";
+import { enqueueSystemMessage } from "#lib/outbound/enqueue-system-message";
 
 /**
  * The e-mail half of "a notification when a connection needs

@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import { findProviderNetworkError } from "../net/safe-fetch";
+import { findProviderNetworkError } from "#lib/net/safe-fetch";
 import { explainProviderError, type ExplainContext } from "./explain-provider-error";
 
 /**

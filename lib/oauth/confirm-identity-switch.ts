@@ -1,10 +1,10 @@
-import type { Db } from "../db";
-import { open } from "../crypto";
-import { AppError } from "../errors";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { sealedColumnContext } from "../secrets/sealed-columns";
-import { deserializeTokens } from "../tokens/obtained-tokens";
-import { storeAuthorizedTokens } from "../tokens/store-authorized-tokens";
+import type { Db } from "#lib/db";
+import { open } from "#lib/crypto";
+import { AppError } from "#lib/errors";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { sealedColumnContext } from "#lib/secrets/sealed-columns";
+import { deserializeTokens } from "#lib/tokens/obtained-tokens";
+import { storeAuthorizedTokens } from "#lib/tokens/store-authorized-tokens";
 import { pendingTokensColumn } from "./complete-authorization";
 import { AUTH_REQUEST_LIFETIME_MS } from "./start-authorization";
 

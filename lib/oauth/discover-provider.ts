@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { AppError } from "../errors";
-import { ProviderNetworkError, safeFetch } from "../net/safe-fetch";
+import { AppError } from "#lib/errors";
+import { ProviderNetworkError, safeFetch } from "#lib/net/safe-fetch";
 import { hasTenantPlaceholder, tenantInIssuer } from "./tenant-issuer";
 
 export interface DiscoveredProvider {

@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
-import type { ConnectedApp } from "../generated/prisma/client";
-import { openidClientFetch } from "../net/safe-fetch";
+import type { ConnectedApp } from "#lib/generated/prisma/client";
+import { openidClientFetch } from "#lib/net/safe-fetch";
 import { providerConfiguration } from "./provider-configuration";
 import { hasTenantPlaceholder, isTenantId } from "./tenant-issuer";
 

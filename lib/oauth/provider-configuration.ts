@@ -1,9 +1,9 @@
 import * as oidc from "openid-client";
-import { open } from "../crypto";
-import type { ConnectedApp } from "../generated/prisma/client";
-import { openidClientFetch } from "../net/safe-fetch";
-import { sealedColumnContext } from "../secrets/sealed-columns";
-import { clientSecretColumn } from "../connected-apps/create-connected-app";
+import { open } from "#lib/crypto";
+import type { ConnectedApp } from "#lib/generated/prisma/client";
+import { openidClientFetch } from "#lib/net/safe-fetch";
+import { sealedColumnContext } from "#lib/secrets/sealed-columns";
+import { clientSecretColumn } from "#lib/connected-apps/create-connected-app";
 import { TENANT_PLACEHOLDER } from "./tenant-issuer";
 
 /** Provider calls give up after 10 s: shorter than the 30 s refresh lease. */

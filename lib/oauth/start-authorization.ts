@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import * as oidc from "openid-client";
-import type { Db } from "../db";
-import { seal } from "../crypto";
-import { AppError } from "../errors";
-import { getConnectedAppOrThrow } from "../connected-apps/get-connected-app-or-throw";
-import { redirectUriFor } from "../connected-apps/redirect-uri";
-import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
+import type { Db } from "#lib/db";
+import { seal } from "#lib/crypto";
+import { AppError } from "#lib/errors";
+import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
+import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
+import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
 import { providerConfiguration } from "./provider-configuration";
 import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
 

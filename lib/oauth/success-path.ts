@@ -1,4 +1,4 @@
-import { hasControlCharacters } from "../validation";
+import { hasControlCharacters } from "#lib/validation";
 
 /** Where the browser goes after a connection when no (valid) success path was given. */
 export const DEFAULT_SUCCESS_PATH = "/connections";

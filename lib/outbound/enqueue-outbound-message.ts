@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
-import { env } from "../env";
-import { AppError } from "../errors";
-import { Prisma, type EmailAccount, type OutboundMessage } from "../generated/prisma/client";
-import type { SignedInUser } from "../auth/sign-in";
-import { getEmailAccountOrThrow } from "../email-accounts/get-email-account-or-throw";
-import { wakeOutboundDrain } from "../jobs/send-outbound";
-import { logger } from "../logger";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { env } from "#lib/env";
+import { AppError } from "#lib/errors";
+import { Prisma, type EmailAccount, type OutboundMessage } from "#lib/generated/prisma/client";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { wakeOutboundDrain } from "#lib/jobs/send-outbound";
+import { logger } from "#lib/logger";
+import { parseOrThrow } from "#lib/validation";
 import { outboundInput, toPublicOutboundMessage, type OutboundInput, type ParsedOutboundInput, type PublicOutboundMessage } from "./schemas";
 
 export interface EnqueueOutboundRequest {

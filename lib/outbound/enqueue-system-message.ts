@@ -1,6 +1,6 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { parseOrThrow } from "#lib/validation";
 import { queueOutboundRow } from "./enqueue-outbound-message";
 import { outboundInput, type OutboundInput, type PublicOutboundMessage } from "./schemas";
 

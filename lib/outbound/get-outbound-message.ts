@@ -1,6 +1,6 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import type { SignedInUser } from "../auth/sign-in";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import type { SignedInUser } from "#lib/auth/sign-in";
 import { toPublicOutboundMessage, type PublicOutboundMessage } from "./schemas";
 
 /** A message the caller may see: sent from their own account, or any for admins; others answer 404. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { OutboundMessage } from "../generated/prisma/client";
-import { hasControlCharacters } from "../validation";
+import type { OutboundMessage } from "#lib/generated/prisma/client";
+import { hasControlCharacters } from "#lib/validation";
 
 // The outbound body and record of DESIGN.md "API conventions".
 

@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import type Mail from "nodemailer/lib/mailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport";
-import type { Db } from "../db";
-import { Prisma, type EmailAccount } from "../generated/prisma/client";
-import { logger } from "../logger";
-import { createSmtpTransport } from "../mail/create-smtp-transport";
-import { explainMailError } from "../mail/explain-mail-error";
-import { mailCredentials } from "../mail/mail-credentials";
-import { pauseSide, recordAuthFailure, recordSideSuccess } from "../mail/side-status";
+import type { Db } from "#lib/db";
+import { Prisma, type EmailAccount } from "#lib/generated/prisma/client";
+import { logger } from "#lib/logger";
+import { createSmtpTransport } from "#lib/mail/create-smtp-transport";
+import { explainMailError } from "#lib/mail/explain-mail-error";
+import { mailCredentials } from "#lib/mail/mail-credentials";
+import { pauseSide, recordAuthFailure, recordSideSuccess } from "#lib/mail/side-status";
 import { parseSender, readAttempts, type OutboundAttempt, type Sender } from "./schemas";
 
 /**

@@ -1,10 +1,10 @@
 import path from "node:path";
 import pg from "pg";
-import { env, setRuntimeEnv, type Env } from "../env";
-import { keyring, parseKeyring } from "../crypto";
-import { db } from "../db";
-import { migrate } from "../db/migrate";
-import { checkKeyFingerprints } from "../secrets/check-key-fingerprints";
+import { env, setRuntimeEnv, type Env } from "#lib/env";
+import { keyring, parseKeyring } from "#lib/crypto";
+import { db } from "#lib/db";
+import { migrate } from "#lib/db/migrate";
+import { checkKeyFingerprints } from "#lib/secrets/check-key-fingerprints";
 import { ensureEmbeddedPostgres } from "./embedded-postgres";
 import { resolveSecrets } from "./generated-secrets";
 import { describeDatabase, waitForDatabase } from "./wait-for-database";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { generateKeyringEntry } from "../crypto";
+import { generateKeyringEntry } from "#lib/crypto";
 
 const fileSchema = z.object({
   encryptionKeys: z.string().optional(),

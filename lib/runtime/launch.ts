@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { childProcessEnv } from "../env";
-import { logger } from "../logger";
+import { childProcessEnv } from "#lib/env";
+import { logger } from "#lib/logger";
 import { bootRuntime } from "./boot";
 import { onShutdownSignal } from "./run-main";
 

@@ -1,4 +1,4 @@
-import { EnvError } from "../env";
+import { EnvError } from "#lib/env";
 
 /**
  * Runs an entry point. A failure to start is the operator's to fix (bad

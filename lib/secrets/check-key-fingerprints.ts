@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { keyFingerprint, type Keyring } from "../crypto";
+import type { Db } from "#lib/db";
+import { keyFingerprint, type Keyring } from "#lib/crypto";
 
 export class MissingEncryptionKeyError extends Error {
   override name = "MissingEncryptionKeyError";

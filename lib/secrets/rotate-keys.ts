@@ -1,5 +1,5 @@
-import type { Db } from "../db";
-import { keyFingerprint, open, seal, type Keyring } from "../crypto";
+import type { Db } from "#lib/db";
+import { keyFingerprint, open, seal, type Keyring } from "#lib/crypto";
 import { sealedColumnContext, sealedColumns } from "./sealed-columns";
 
 export interface RotationResult {

@@ -1,6 +1,6 @@
-import type { Db } from "../db";
-import { emailOwnerToReconnect } from "../notifications/email-owner";
-import { notify, resolveNotifications } from "../notifications/notify";
+import type { Db } from "#lib/db";
+import { emailOwnerToReconnect } from "#lib/notifications/email-owner";
+import { notify, resolveNotifications } from "#lib/notifications/notify";
 
 export const RECONNECT_NOTIFICATION = "connection.needs_reauth";
 

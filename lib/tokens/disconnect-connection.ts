@@ -1,10 +1,10 @@
 import * as oidc from "openid-client";
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { logger } from "../logger";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { getConnectedAppOrThrow } from "../connected-apps/get-connected-app-or-throw";
-import { providerConfiguration } from "../oauth/provider-configuration";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { logger } from "#lib/logger";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
+import { providerConfiguration } from "#lib/oauth/provider-configuration";
 import { publishConnectionStatus } from "./connection-status";
 import { openAccessToken, openRefreshToken } from "./token-columns";
 

@@ -1,6 +1,6 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { logger } from "../logger";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { logger } from "#lib/logger";
 import { getAccessToken } from "./get-access-token";
 import { APP_PRINCIPAL } from "./token-columns";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "#lib/db";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import type { ObtainedTokens } from "./obtained-tokens";
 import { sealAccessToken, sealRefreshToken } from "./token-columns";
 import { publishConnectionStatus } from "./connection-status";

@@ -1,5 +1,5 @@
-import { open, seal } from "../crypto";
-import { sealedColumnContext, sealedColumns } from "../secrets/sealed-columns";
+import { open, seal } from "#lib/crypto";
+import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
 
 const accessColumn = sealedColumns.find((column) => column.column === "access_token_sealed")!;
 const refreshColumn = sealedColumns.find((column) => column.column === "refresh_token_sealed")!;

@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { hashPassword } from "../auth/password";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { hashPassword } from "#lib/auth/password";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { parseOrThrow } from "#lib/validation";
 import { firstAdminInput, toPublicUser, type PublicUser } from "./schemas";
 
 // Any constant: serialises concurrent "first admin" requests across processes.

@@ -1,9 +1,9 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { hashPassword } from "../auth/password";
-import { recordAuditEvent } from "../audit/record-audit-event";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { hashPassword } from "#lib/auth/password";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { createUserInput, toPublicUser, type CreateUserInput, type PublicUser } from "./schemas";
-import { parseOrThrow } from "../validation";
+import { parseOrThrow } from "#lib/validation";
 
 export async function createUser(
   db: Db,

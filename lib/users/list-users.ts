@@ -1,4 +1,4 @@
-import type { Db } from "../db";
+import type { Db } from "#lib/db";
 import { toPublicUser, type PublicUser } from "./schemas";
 
 export async function listUsers(db: Db): Promise<PublicUser[]> {

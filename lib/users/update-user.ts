@@ -1,8 +1,8 @@
-import type { Db } from "../db";
-import { AppError } from "../errors";
-import { hashPassword } from "../auth/password";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { parseOrThrow } from "../validation";
+import type { Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { hashPassword } from "#lib/auth/password";
+import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { parseOrThrow } from "#lib/validation";
 import { toPublicUser, updateUserInput, type PublicUser } from "./schemas";
 
 export async function updateUser(

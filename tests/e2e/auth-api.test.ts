@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { startAppServer, type AppServer } from "../support/app-server";
-import { HttpSession } from "../support/http-session";
-import { runCli } from "../support/cli";
+import { startAppServer, type AppServer } from "#tests/support/app-server";
+import { HttpSession } from "#tests/support/http-session";
+import { runCli } from "#tests/support/cli";
 
 let app: AppServer;
 let admin: HttpSession;

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { startAppServer, type AppServer } from "../support/app-server";
-import { startTestProvider, type TestProvider } from "../support/oidc-provider";
-import { registerCleanup } from "../support/cleanup";
-import { HttpSession } from "../support/http-session";
+import { launchBrowser } from "#tests/support/browser";
+import { startAppServer, type AppServer } from "#tests/support/app-server";
+import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
+import { registerCleanup } from "#tests/support/cleanup";
+import { HttpSession } from "#tests/support/http-session";
 
 let app: AppServer;
 let provider: TestProvider;

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { startAppServer, type AppServer } from "../support/app-server";
-import { startTestProvider, type TestProvider } from "../support/oidc-provider";
-import { registerCleanup } from "../support/cleanup";
-import { HttpSession } from "../support/http-session";
+import { startAppServer, type AppServer } from "#tests/support/app-server";
+import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
+import { registerCleanup } from "#tests/support/cleanup";
+import { HttpSession } from "#tests/support/http-session";
 
 let server: AppServer;
 let provider: TestProvider;

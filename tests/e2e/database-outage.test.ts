@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "../support/browser";
-import { startAppServer, type AppServer } from "../support/app-server";
-import { startOwnCluster, type OwnCluster } from "../support/own-cluster";
+import { launchBrowser } from "#tests/support/browser";
+import { startAppServer, type AppServer } from "#tests/support/app-server";
+import { startOwnCluster, type OwnCluster } from "#tests/support/own-cluster";
 
 let cluster: OwnCluster;
 let app: AppServer;

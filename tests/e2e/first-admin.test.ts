@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { launchBrowser } from "../support/browser";
-import { startAppServer } from "../support/app-server";
+import { launchBrowser } from "#tests/support/browser";
+import { startAppServer } from "#tests/support/app-server";
 
 let appUrl: string;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;

@@ -1,11 +1,11 @@
 import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb } from "../../lib/db";
-import { checkDatabase } from "../../lib/health/check-database";
-import { waitForDatabase } from "../../lib/runtime/wait-for-database";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
-import { freePort } from "../support/net";
+import { createDb } from "#lib/db";
+import { checkDatabase } from "#lib/health/check-database";
+import { waitForDatabase } from "#lib/runtime/wait-for-database";
+import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { freePort } from "#tests/support/net";
 
 describe("database down", () => {
   it("at start: retries with a log line per attempt, then fails naming the database", async () => {

@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db";
-import { generateKeyringEntry, open } from "../../lib/crypto";
-import { setRuntimeEnv } from "../../lib/env";
-import { AppError } from "../../lib/errors";
-import type { SignedInUser } from "../../lib/auth/sign-in";
-import { sealedColumnContext } from "../../lib/secrets/sealed-columns";
-import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
-import { updateEmailAccount } from "../../lib/email-accounts/update-email-account";
-import { getEmailAccountOrThrow } from "../../lib/email-accounts/get-email-account-or-throw";
-import { listEmailAccounts } from "../../lib/email-accounts/list-email-accounts";
-import type { CreateEmailAccountInput } from "../../lib/email-accounts/schemas";
-import { createTestDatabase } from "../support/test-database";
+import { createDb, type Db } from "#lib/db";
+import { generateKeyringEntry, open } from "#lib/crypto";
+import { setRuntimeEnv } from "#lib/env";
+import { AppError } from "#lib/errors";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { sealedColumnContext } from "#lib/secrets/sealed-columns";
+import { createEmailAccount } from "#lib/email-accounts/create-email-account";
+import { updateEmailAccount } from "#lib/email-accounts/update-email-account";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { listEmailAccounts } from "#lib/email-accounts/list-email-accounts";
+import type { CreateEmailAccountInput } from "#lib/email-accounts/schemas";
+import { createTestDatabase } from "#tests/support/test-database";
 
 let db: Db;
 let admin: SignedInUser;

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseKeyring } from "../../lib/crypto";
-import { resolveSecrets } from "../../lib/runtime/generated-secrets";
+import { parseKeyring } from "#lib/crypto";
+import { resolveSecrets } from "#lib/runtime/generated-secrets";
 
 describe("zero-config secrets in DATA_DIR", () => {
   it("generates missing secrets once, mode 0600, and reuses them", () => {

@@ -6,9 +6,9 @@ import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import * as oidc from "openid-client";
 import { beforeAll, describe, expect, it } from "vitest";
-import { startDovecot, type TestDovecot } from "../support/dovecot";
-import { startTestProvider, type TestClient, type TestProvider } from "../support/oidc-provider";
-import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server";
+import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
+import { startTestProvider, type TestClient, type TestProvider } from "#tests/support/oidc-provider";
+import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
 
 // Proves the mail peers (Dovecot, the SMTP server) with the clients the mail
 // worker uses (imapflow, nodemailer) and real tokens of the test provider.

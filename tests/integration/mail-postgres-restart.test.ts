@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
-import { startOwnCluster, type OwnCluster } from "../support/own-cluster";
-import { spawnMailWorker } from "../support/spawn-mail-worker";
+import { createMailFixture, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
+import { startOwnCluster, type OwnCluster } from "#tests/support/own-cluster";
+import { spawnMailWorker } from "#tests/support/spawn-mail-worker";
 
 let cluster: OwnCluster;
 let f: MailFixture;

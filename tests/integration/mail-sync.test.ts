@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createImapClient } from "../../lib/mail/connect-imap";
-import { mailCredentials } from "../../lib/mail/mail-credentials";
-import { syncFolder } from "../../lib/mail/sync-folder";
-import { AccountSession } from "../../lib/mail/account-session";
-import { testMailConnection } from "../../lib/mail/test-mail-connection";
-import { followConnectionStatus } from "../../lib/mail/follow-connection-status";
-import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
-import { registerCleanup } from "../support/cleanup";
-import { setRuntimeEnv } from "../../lib/env";
-import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
+import { createImapClient } from "#lib/mail/connect-imap";
+import { mailCredentials } from "#lib/mail/mail-credentials";
+import { syncFolder } from "#lib/mail/sync-folder";
+import { AccountSession } from "#lib/mail/account-session";
+import { testMailConnection } from "#lib/mail/test-mail-connection";
+import { followConnectionStatus } from "#lib/mail/follow-connection-status";
+import { createEmailAccount } from "#lib/email-accounts/create-email-account";
+import { registerCleanup } from "#tests/support/cleanup";
+import { setRuntimeEnv } from "#lib/env";
+import { createMailFixture, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 
 let f: MailFixture;
 

@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { spawnMailWorker } from "../support/spawn-mail-worker";
-import { createMailFixture, testMessage, waitFor, type MailFixture } from "../support/mail-fixture";
+import { spawnMailWorker } from "#tests/support/spawn-mail-worker";
+import { createMailFixture, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 
 let f: MailFixture;
 

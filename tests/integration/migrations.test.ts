@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { defaultMigrationsDir, migrate, readMigrationFolders, type MigrationFolder } from "../../lib/db/migrate";
-import { diffDatabaseToSchema, withSchemaEngine } from "../../lib/db/schema-diff";
-import { createTestDatabase } from "../support/test-database";
+import { defaultMigrationsDir, migrate, readMigrationFolders, type MigrationFolder } from "#lib/db/migrate";
+import { diffDatabaseToSchema, withSchemaEngine } from "#lib/db/schema-diff";
+import { createTestDatabase } from "#tests/support/test-database";
 
 // createTestDatabase registers its own cleanup hook, so take every database now, at collection.
 const empty = async () => createTestDatabase({ migrated: false });

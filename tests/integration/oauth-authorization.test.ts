@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as oidc from "openid-client";
-import { seal } from "../../lib/crypto";
-import { sealedColumnContext } from "../../lib/secrets/sealed-columns";
-import { CallbackError, completeAuthorization } from "../../lib/oauth/complete-authorization";
-import { hashState, startAuthorization, verifierColumn } from "../../lib/oauth/start-authorization";
-import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
-import { refusalCode } from "../support/refusals";
+import { seal } from "#lib/crypto";
+import { sealedColumnContext } from "#lib/secrets/sealed-columns";
+import { CallbackError, completeAuthorization } from "#lib/oauth/complete-authorization";
+import { hashState, startAuthorization, verifierColumn } from "#lib/oauth/start-authorization";
+import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
+import { refusalCode } from "#tests/support/refusals";
 
 let f: OAuthFixture;
 let appId: string;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { completeAuthorization } from "../../lib/oauth/complete-authorization";
-import { startAuthorization } from "../../lib/oauth/start-authorization";
-import { getAccessToken } from "../../lib/tokens/get-access-token";
-import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
-import { refusalCode } from "../support/refusals";
+import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { startAuthorization } from "#lib/oauth/start-authorization";
+import { getAccessToken } from "#lib/tokens/get-access-token";
+import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
+import { refusalCode } from "#tests/support/refusals";
 
 /**
  * Microsoft's multi-tenant authorities (common, organizations) publish the

@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { startTestProvider, testAccountEmail, type TestClient, type TestProvider } from "../support/oidc-provider";
+import { startTestProvider, testAccountEmail, type TestClient, type TestProvider } from "#tests/support/oidc-provider";
 
 // Proves the test OpenID provider with openid-client, the way the app talks to it.
 

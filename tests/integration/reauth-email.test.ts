@@ -1,23 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SignedInUser } from "../../lib/auth/sign-in";
-import { createEmailAccount } from "../../lib/email-accounts/create-email-account";
-import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
-import { updateEmailAccount } from "../../lib/email-accounts/update-email-account";
-import { setRuntimeEnv } from "../../lib/env";
-import { errorBody } from "../../lib/errors";
-import { stopJobSender } from "../../lib/jobs/enqueue";
-import { emailOwnerToReconnect } from "../../lib/notifications/email-owner";
-import { markNotificationRead } from "../../lib/notifications/list-notifications";
-import { notify } from "../../lib/notifications/notify";
-import { drainOutboundQueue } from "../../lib/outbound/send-queued-messages";
-import { RECONNECT_NOTIFICATION } from "../../lib/tokens/connection-status";
-import { getAccessToken } from "../../lib/tokens/get-access-token";
-import { openAccessToken, openRefreshToken } from "../../lib/tokens/token-columns";
-import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
-import { startSmtpServer, type TestSmtpServer } from "../support/smtp-server";
-import { appError } from "../support/refusals";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import { createEmailAccount } from "#lib/email-accounts/create-email-account";
+import type { CreateEmailAccountInput, PublicEmailAccount } from "#lib/email-accounts/schemas";
+import { updateEmailAccount } from "#lib/email-accounts/update-email-account";
+import { setRuntimeEnv } from "#lib/env";
+import { errorBody } from "#lib/errors";
+import { stopJobSender } from "#lib/jobs/enqueue";
+import { emailOwnerToReconnect } from "#lib/notifications/email-owner";
+import { markNotificationRead } from "#lib/notifications/list-notifications";
+import { notify } from "#lib/notifications/notify";
+import { drainOutboundQueue } from "#lib/outbound/send-queued-messages";
+import { RECONNECT_NOTIFICATION } from "#lib/tokens/connection-status";
+import { getAccessToken } from "#lib/tokens/get-access-token";
+import { openAccessToken, openRefreshToken } from "#lib/tokens/token-columns";
+import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
+import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
+import { appError } from "#tests/support/refusals";
 
 // The e-mail half of "a notification when a connection needs re-authorisation":
 // the owner of a connection that breaks gets one e-mail per new in-app

@@ -16,7 +16,7 @@ import {
   safeFetch,
   type NetworkPolicy,
   type ResolvedAddress,
-} from "../../lib/net/safe-fetch";
+} from "#lib/net/safe-fetch";
 
 // Every byte these tests send goes to 127.0.0.1: servers listen there, other
 // host names come from an injected resolver that answers 127.0.0.1 (or a

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db";
-import { generateKeyringEntry, open, parseKeyring, seal } from "../../lib/crypto";
-import { checkKeyFingerprints, MissingEncryptionKeyError } from "../../lib/secrets/check-key-fingerprints";
-import { rotateKeys } from "../../lib/secrets/rotate-keys";
-import { sealedColumnContext, sealedColumns } from "../../lib/secrets/sealed-columns";
-import { createTestDatabase } from "../support/test-database";
+import { createDb, type Db } from "#lib/db";
+import { generateKeyringEntry, open, parseKeyring, seal } from "#lib/crypto";
+import { checkKeyFingerprints, MissingEncryptionKeyError } from "#lib/secrets/check-key-fingerprints";
+import { rotateKeys } from "#lib/secrets/rotate-keys";
+import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
+import { createTestDatabase } from "#tests/support/test-database";
 
 let db: Db;
 const v1 = generateKeyringEntry("v1");

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db";
-import { parseMessage } from "../../lib/mail/parse-message";
-import { knownMessageIds, resetFolderForNewUidValidity } from "../../lib/mail/reset-folder-for-uidvalidity";
-import { storeSyncedMessages, UidValidityMismatchError, type SyncedMessage } from "../../lib/mail/store-synced-messages";
-import { publicMessageDetailSelect, toPublicMessage, toPublicMessageDetail } from "../../lib/mail/to-public-message";
-import { registerCleanup } from "../support/cleanup";
-import { createTestDatabase } from "../support/test-database";
+import { createDb, type Db } from "#lib/db";
+import { parseMessage } from "#lib/mail/parse-message";
+import { knownMessageIds, resetFolderForNewUidValidity } from "#lib/mail/reset-folder-for-uidvalidity";
+import { storeSyncedMessages, UidValidityMismatchError, type SyncedMessage } from "#lib/mail/store-synced-messages";
+import { publicMessageDetailSelect, toPublicMessage, toPublicMessageDetail } from "#lib/mail/to-public-message";
+import { registerCleanup } from "#tests/support/cleanup";
+import { createTestDatabase } from "#tests/support/test-database";
 
 let db: Db;
 let ownerId: string;

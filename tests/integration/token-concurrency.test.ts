@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createOAuthFixture, type OAuthFixture } from "../support/oauth-fixture";
+import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
 
 let f: OAuthFixture;
 

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db";
-import { AppError } from "../../lib/errors";
-import { createFirstAdmin, isSetupDone } from "../../lib/users/create-first-admin";
-import { createUser } from "../../lib/users/create-user";
-import { updateUser } from "../../lib/users/update-user";
-import { MAX_FAILED_SIGN_INS_PER_MINUTE, verifyCredentials } from "../../lib/auth/sign-in";
-import { createApiKey } from "../../lib/api-keys/create-api-key";
-import { findActiveUser, findUserByApiKey } from "../../lib/auth/active-user";
-import { createTestDatabase } from "../support/test-database";
+import { createDb, type Db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { createFirstAdmin, isSetupDone } from "#lib/users/create-first-admin";
+import { createUser } from "#lib/users/create-user";
+import { updateUser } from "#lib/users/update-user";
+import { MAX_FAILED_SIGN_INS_PER_MINUTE, verifyCredentials } from "#lib/auth/sign-in";
+import { createApiKey } from "#lib/api-keys/create-api-key";
+import { findActiveUser, findUserByApiKey } from "#lib/auth/active-user";
+import { createTestDatabase } from "#tests/support/test-database";
 
 let db: Db;
 let apiKey = "";

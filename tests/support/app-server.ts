@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { registerCleanup } from "./cleanup";
-import { generateKeyringEntry } from "../../lib/crypto";
+import { generateKeyringEntry } from "#lib/crypto";
 import { createTestDatabase } from "./test-database";
 import { freePort, waitForHttp } from "./net";
 

@@ -1,9 +1,9 @@
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { parseEnv } from "../../lib/env";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
-import { migrate } from "../../lib/db/migrate";
+import { parseEnv } from "#lib/env";
+import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { migrate } from "#lib/db/migrate";
 import { assertLocalDatabaseUrl, databaseUrlWithName } from "./database-url";
 
 declare module "vitest" {

@@ -1,6 +1,6 @@
-import type { Db } from "../../lib/db";
-import type { SignedInUser } from "../../lib/auth/sign-in";
-import type { CreateEmailAccountInput, PublicEmailAccount } from "../../lib/email-accounts/schemas";
+import type { Db } from "#lib/db";
+import type { SignedInUser } from "#lib/auth/sign-in";
+import type { CreateEmailAccountInput, PublicEmailAccount } from "#lib/email-accounts/schemas";
 import { createOAuthFixture, type OAuthFixture } from "./oauth-fixture";
 import { startDovecot, type TestDovecot } from "./dovecot";
 

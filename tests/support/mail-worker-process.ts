@@ -1,8 +1,8 @@
 // A mail worker in its own process, for tests that kill it (-9) or run several.
 // The environment carries DATABASE_URL, ENCRYPTION_KEYS, INSECURE_OAUTH_HOSTS, APP_URL.
-import { createDb } from "../../lib/db";
-import { env } from "../../lib/env";
-import { MailWorker } from "../../lib/mail/mail-worker";
+import { createDb } from "#lib/db";
+import { env } from "#lib/env";
+import { MailWorker } from "#lib/mail/mail-worker";
 
 const db = createDb(env().DATABASE_URL!);
 const worker = new MailWorker(db, env().DATABASE_URL!);

@@ -1,8 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { migrate } from "../../lib/db/migrate";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../lib/runtime/embedded-postgres";
+import { migrate } from "#lib/db/migrate";
+import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
 import { registerCleanup } from "./cleanup";
 import { databaseUrlWithName } from "./database-url";
 

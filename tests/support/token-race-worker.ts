@@ -1,8 +1,8 @@
 // One of several processes racing for the same stale token (tests/integration/token-concurrency.test.ts).
 // Arguments: <connectedAppId> <userId> <calls> <startAtEpochMs>. Prints the tokens it got as JSON.
-import { createDb } from "../../lib/db";
-import { env } from "../../lib/env";
-import { getAccessToken } from "../../lib/tokens/get-access-token";
+import { createDb } from "#lib/db";
+import { env } from "#lib/env";
+import { getAccessToken } from "#lib/tokens/get-access-token";
 
 const [appId, userId, calls, startAt] = process.argv.slice(2);
 const db = createDb(env().DATABASE_URL!);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classifyAddress, isPublicAddress, type AddressKind } from "../../lib/net/address-policy";
-import { isInsecureHost, matchesNoProxy, normalizeHost } from "../../lib/net/host-rules";
+import { classifyAddress, isPublicAddress, type AddressKind } from "#lib/net/address-policy";
+import { isInsecureHost, matchesNoProxy, normalizeHost } from "#lib/net/host-rules";
 
 describe("classifyAddress: IPv4", () => {
   const blocked: [string, AddressKind][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateKeyringEntry, keyFingerprint, open, parseKeyring, seal, SealError } from "../../lib/crypto";
+import { generateKeyringEntry, keyFingerprint, open, parseKeyring, seal, SealError } from "#lib/crypto";
 
 const v1 = generateKeyringEntry("v1");
 const v2 = generateKeyringEntry("v2");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "../../lib/env";
+import { EnvError, parseEnv } from "#lib/env";
 
 describe("configuration", () => {
   it("works with nothing set: port 3000, APP_URL derived from it, data in ./.data", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { AppError, errorBody, errorCatalogue } from "../../lib/errors";
-import { parseOrThrow } from "../../lib/validation";
+import { AppError, errorBody, errorCatalogue } from "#lib/errors";
+import { parseOrThrow } from "#lib/validation";
 
 describe("error catalogue", () => {
   it("maps every code to a 4xx or 5xx status", () => {

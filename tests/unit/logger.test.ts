@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../lib/logger";
+import { createLogger } from "#lib/logger";
 
 describe("logger redaction", () => {
   it("never prints tokens, secrets, passwords or Authorization headers", () => {

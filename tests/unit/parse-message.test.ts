@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMessage, type ParsedMessage } from "../../lib/mail/parse-message";
+import { parseMessage, type ParsedMessage } from "#lib/mail/parse-message";
 
 /** A message from header lines and a body given as text (latin1 bytes) or bytes. */
 function mail(headers: string[], body: string | Buffer): Buffer {

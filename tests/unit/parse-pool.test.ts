@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { parseMessage } from "../../lib/mail/parse-message";
-import { closeParseThreads, parseMessages } from "../../lib/mail/parse-pool";
+import { parseMessage } from "#lib/mail/parse-message";
+import { closeParseThreads, parseMessages } from "#lib/mail/parse-pool";
 
 afterAll(closeParseThreads);
 

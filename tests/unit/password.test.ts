@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../lib/auth/password";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "#lib/auth/password";
 
 describe("password hashing", () => {
   it("verifies the right password and rejects a wrong one", async () => {

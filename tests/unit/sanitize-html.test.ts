@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countBlockedRemoteContent, sanitizeEmailHtml } from "../../lib/mail/sanitize-html";
+import { countBlockedRemoteContent, sanitizeEmailHtml } from "#lib/mail/sanitize-html";
 
 const PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 

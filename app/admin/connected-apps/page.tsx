@@ -1,7 +1,7 @@
 import Link from "next/link";
-import { db } from "../../../lib/db";
-import { requirePageAdmin } from "../../../lib/auth/current-user";
-import { listConnectedApps } from "../../../lib/connected-apps/list-connected-apps";
+import { db } from "#lib/db";
+import { requirePageAdmin } from "#lib/auth/current-user";
+import { listConnectedApps } from "#lib/connected-apps/list-connected-apps";
 
 export default async function ConnectedAppsPage() {
   await requirePageAdmin();

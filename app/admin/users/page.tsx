@@ -1,8 +1,8 @@
-import { db } from "../../../lib/db";
-import { requirePageAdmin } from "../../../lib/auth/current-user";
-import { listUsers } from "../../../lib/users/list-users";
-import { CreateUserForm } from "../../../components/create-user-form";
-import { UserActions } from "../../../components/user-actions";
+import { db } from "#lib/db";
+import { requirePageAdmin } from "#lib/auth/current-user";
+import { listUsers } from "#lib/users/list-users";
+import { CreateUserForm } from "#components/create-user-form";
+import { UserActions } from "#components/user-actions";
 
 export default async function UsersPage() {
   const admin = await requirePageAdmin();

@@ -1,6 +1,6 @@
-import { db } from "../../../lib/db";
-import { checkDatabase } from "../../../lib/health/check-database";
-import { route } from "../../../lib/http";
+import { db } from "#lib/db";
+import { checkDatabase } from "#lib/health/check-database";
+import { route } from "#lib/http";
 
 export const dynamic = "force-dynamic";
 

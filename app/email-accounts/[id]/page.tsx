@@ -1,11 +1,11 @@
 import { notFound } from "next/navigation";
-import { db } from "../../../lib/db";
-import { AppError } from "../../../lib/errors";
-import { requirePageUser } from "../../../lib/auth/current-user";
-import { getEmailAccountOrThrow } from "../../../lib/email-accounts/get-email-account-or-throw";
-import { toPublicEmailAccount } from "../../../lib/email-accounts/to-public-email-account";
-import { EmailAccountForm } from "../../../components/email-account-form";
-import { SideStatus } from "../../../components/side-status";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { requirePageUser } from "#lib/auth/current-user";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { toPublicEmailAccount } from "#lib/email-accounts/to-public-email-account";
+import { EmailAccountForm } from "#components/email-account-form";
+import { SideStatus } from "#components/side-status";
 
 export default async function EmailAccountPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePageUser();

@@ -1,6 +1,6 @@
-import { db } from "../../../lib/db";
-import { requirePageUser } from "../../../lib/auth/current-user";
-import { EmailAccountForm } from "../../../components/email-account-form";
+import { db } from "#lib/db";
+import { requirePageUser } from "#lib/auth/current-user";
+import { EmailAccountForm } from "#components/email-account-form";
 
 export default async function NewEmailAccountPage() {
   const user = await requirePageUser();

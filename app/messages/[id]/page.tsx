@@ -1,9 +1,9 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { db } from "../../../lib/db";
-import { AppError } from "../../../lib/errors";
-import { requirePageUser } from "../../../lib/auth/current-user";
-import { getMessageOrThrow } from "../../../lib/messages/get-message-or-throw";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { requirePageUser } from "#lib/auth/current-user";
+import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
 
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePageUser();

@@ -1,11 +1,11 @@
 import { notFound } from "next/navigation";
-import { db } from "../../../../lib/db";
-import { requirePageAdmin } from "../../../../lib/auth/current-user";
-import { toPublicConnectedApp } from "../../../../lib/connected-apps/to-public-connected-app";
-import { listConnections } from "../../../../lib/tokens/list-connections";
-import { ConnectedAppForm } from "../../../../components/connected-app-form";
-import { DeleteConnectedAppButton } from "../../../../components/delete-connected-app-button";
-import { ConnectionStatusBadge } from "../../../../components/connection-status-badge";
+import { db } from "#lib/db";
+import { requirePageAdmin } from "#lib/auth/current-user";
+import { toPublicConnectedApp } from "#lib/connected-apps/to-public-connected-app";
+import { listConnections } from "#lib/tokens/list-connections";
+import { ConnectedAppForm } from "#components/connected-app-form";
+import { DeleteConnectedAppButton } from "#components/delete-connected-app-button";
+import { ConnectionStatusBadge } from "#components/connection-status-badge";
 
 export default async function ConnectedAppPage({ params }: { params: Promise<{ id: string }> }) {
   await requirePageAdmin();

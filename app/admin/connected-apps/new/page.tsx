@@ -1,5 +1,5 @@
-import { requirePageAdmin } from "../../../../lib/auth/current-user";
-import { ConnectedAppForm } from "../../../../components/connected-app-form";
+import { requirePageAdmin } from "#lib/auth/current-user";
+import { ConnectedAppForm } from "#components/connected-app-form";
 
 export default async function NewConnectedAppPage() {
   await requirePageAdmin();

@@ -1,8 +1,8 @@
 import NextAuth from "next-auth";
-import { authOptions } from "../../../../lib/auth/options";
-import { assertSignInAllowed } from "../../../../lib/auth/sign-in";
-import { db } from "../../../../lib/db";
-import { errorResponse } from "../../../../lib/http";
+import { authOptions } from "#lib/auth/options";
+import { assertSignInAllowed } from "#lib/auth/sign-in";
+import { db } from "#lib/db";
+import { errorResponse } from "#lib/http";
 
 export const dynamic = "force-dynamic";
 

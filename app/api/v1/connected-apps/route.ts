@@ -1,8 +1,8 @@
-import { db } from "../../../../lib/db";
-import { route } from "../../../../lib/http";
-import { createConnectedApp } from "../../../../lib/connected-apps/create-connected-app";
-import { listConnectedApps } from "../../../../lib/connected-apps/list-connected-apps";
-import { createConnectedAppInput } from "../../../../lib/connected-apps/schemas";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
+import { listConnectedApps } from "#lib/connected-apps/list-connected-apps";
+import { createConnectedAppInput } from "#lib/connected-apps/schemas";
 
 export const GET = route({ auth: "admin" }, async () => ({
   json: { items: await listConnectedApps(db()), nextCursor: null },

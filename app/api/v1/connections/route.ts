@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../../../../lib/db";
-import { route } from "../../../../lib/http";
-import { listConnections } from "../../../../lib/tokens/list-connections";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { listConnections } from "#lib/tokens/list-connections";
 
 const query = z.object({
   userId: z.uuid().optional(),

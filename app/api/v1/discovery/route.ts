@@ -1,7 +1,7 @@
-import { route } from "../../../../lib/http";
-import { discoverProvider } from "../../../../lib/oauth/discover-provider";
-import { discoveryInput } from "../../../../lib/connected-apps/schemas";
-import { checkEndpointUrls } from "../../../../lib/connected-apps/check-endpoint-urls";
+import { route } from "#lib/http";
+import { discoverProvider } from "#lib/oauth/discover-provider";
+import { discoveryInput } from "#lib/connected-apps/schemas";
+import { checkEndpointUrls } from "#lib/connected-apps/check-endpoint-urls";
 
 export const POST = route({ auth: "admin", body: discoveryInput }, async ({ body }) => {
   checkEndpointUrls({ openidConfigurationUrl: body.url });

@@ -1,3 +1,3 @@
-import { route } from "../../../../lib/http";
+import { route } from "#lib/http";
 
 export const GET = route({ auth: "user" }, async ({ user }) => ({ json: user }));

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../../../../lib/db";
-import { route } from "../../../../lib/http";
-import { listNotifications } from "../../../../lib/notifications/list-notifications";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { listNotifications } from "#lib/notifications/list-notifications";
 
 const query = z.object({ unread: z.enum(["true", "false"]).optional() });
 

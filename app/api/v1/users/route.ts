@@ -1,8 +1,8 @@
-import { db } from "../../../../lib/db";
-import { route } from "../../../../lib/http";
-import { createUser } from "../../../../lib/users/create-user";
-import { listUsers } from "../../../../lib/users/list-users";
-import { createUserInput } from "../../../../lib/users/schemas";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { createUser } from "#lib/users/create-user";
+import { listUsers } from "#lib/users/list-users";
+import { createUserInput } from "#lib/users/schemas";
 
 export const GET = route({ auth: "admin" }, async () => ({
   json: { items: await listUsers(db()), nextCursor: null },

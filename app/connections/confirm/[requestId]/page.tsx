@@ -1,8 +1,8 @@
-import { db } from "../../../../lib/db";
-import { AppError } from "../../../../lib/errors";
-import { requirePageUser } from "../../../../lib/auth/current-user";
-import { getPendingIdentitySwitch } from "../../../../lib/oauth/confirm-identity-switch";
-import { IdentitySwitchButtons } from "../../../../components/identity-switch-buttons";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { requirePageUser } from "#lib/auth/current-user";
+import { getPendingIdentitySwitch } from "#lib/oauth/confirm-identity-switch";
+import { IdentitySwitchButtons } from "#components/identity-switch-buttons";
 
 export default async function ConfirmIdentitySwitchPage({ params }: { params: Promise<{ requestId: string }> }) {
   const user = await requirePageUser();

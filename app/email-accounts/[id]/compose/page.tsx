@@ -1,10 +1,10 @@
 import { notFound } from "next/navigation";
-import { db } from "../../../../lib/db";
-import { AppError } from "../../../../lib/errors";
-import { requirePageUser } from "../../../../lib/auth/current-user";
-import { getEmailAccountOrThrow } from "../../../../lib/email-accounts/get-email-account-or-throw";
-import { getMessageOrThrow } from "../../../../lib/messages/get-message-or-throw";
-import { ComposeForm, type ComposeDefaults } from "../../../../components/compose-form";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { requirePageUser } from "#lib/auth/current-user";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
+import { ComposeForm, type ComposeDefaults } from "#components/compose-form";
 
 /** The address inside "Name <addr>", or the value itself. */
 function addressOf(from: string | null): string {

@@ -1,11 +1,11 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { db } from "../../../../lib/db";
-import { AppError } from "../../../../lib/errors";
-import { requirePageUser } from "../../../../lib/auth/current-user";
-import { getEmailAccountOrThrow } from "../../../../lib/email-accounts/get-email-account-or-throw";
-import { listMessages } from "../../../../lib/messages/list-messages";
-import { SyncNowButton } from "../../../../components/sync-now-button";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { requirePageUser } from "#lib/auth/current-user";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { listMessages } from "#lib/messages/list-messages";
+import { SyncNowButton } from "#components/sync-now-button";
 
 export default async function MessagesPage({
   params,

@@ -1,9 +1,9 @@
-import { db } from "../../../../../lib/db";
-import { env } from "../../../../../lib/env";
-import { logger } from "../../../../../lib/logger";
-import { optionalPageUser } from "../../../../../lib/auth/current-user";
-import { CallbackError, completeAuthorization } from "../../../../../lib/oauth/complete-authorization";
-import { clientIp } from "../../../../../lib/http";
+import { db } from "#lib/db";
+import { env } from "#lib/env";
+import { logger } from "#lib/logger";
+import { optionalPageUser } from "#lib/auth/current-user";
+import { CallbackError, completeAuthorization } from "#lib/oauth/complete-authorization";
+import { clientIp } from "#lib/http";
 
 export const dynamic = "force-dynamic";
 

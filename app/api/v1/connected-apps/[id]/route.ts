@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { db } from "../../../../../lib/db";
-import { route } from "../../../../../lib/http";
-import { deleteConnectedApp } from "../../../../../lib/connected-apps/delete-connected-app";
-import { getConnectedAppOrThrow } from "../../../../../lib/connected-apps/get-connected-app-or-throw";
-import { updateConnectedAppInput } from "../../../../../lib/connected-apps/schemas";
-import { toPublicConnectedApp } from "../../../../../lib/connected-apps/to-public-connected-app";
-import { updateConnectedApp } from "../../../../../lib/connected-apps/update-connected-app";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { deleteConnectedApp } from "#lib/connected-apps/delete-connected-app";
+import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
+import { updateConnectedAppInput } from "#lib/connected-apps/schemas";
+import { toPublicConnectedApp } from "#lib/connected-apps/to-public-connected-app";
+import { updateConnectedApp } from "#lib/connected-apps/update-connected-app";
 
 const params = z.object({ id: z.uuid({ error: "not a connected app id" }) });
 

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { db } from "../../../../../lib/db";
-import { route } from "../../../../../lib/http";
-import { deleteEmailAccount } from "../../../../../lib/email-accounts/delete-email-account";
-import { getEmailAccountOrThrow } from "../../../../../lib/email-accounts/get-email-account-or-throw";
-import { updateEmailAccountInput } from "../../../../../lib/email-accounts/schemas";
-import { toPublicEmailAccount } from "../../../../../lib/email-accounts/to-public-email-account";
-import { updateEmailAccount } from "../../../../../lib/email-accounts/update-email-account";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { deleteEmailAccount } from "#lib/email-accounts/delete-email-account";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { updateEmailAccountInput } from "#lib/email-accounts/schemas";
+import { toPublicEmailAccount } from "#lib/email-accounts/to-public-email-account";
+import { updateEmailAccount } from "#lib/email-accounts/update-email-account";
 
 const params = z.object({ id: z.uuid({ error: "not an email account id" }) });
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../../../../../lib/db";
-import { route } from "../../../../../lib/http";
-import { getMessageOrThrow } from "../../../../../lib/messages/get-message-or-throw";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
 
 const params = z.object({ id: z.uuid({ error: "not a message id" }) });
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../lib/db";
-import { route } from "../../../../../lib/http";
-import { updateUserInput } from "../../../../../lib/users/schemas";
-import { updateUser } from "../../../../../lib/users/update-user";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { updateUserInput } from "#lib/users/schemas";
+import { updateUser } from "#lib/users/update-user";
 
 const params = z.object({ id: z.uuid({ error: "not a user id" }) });
 

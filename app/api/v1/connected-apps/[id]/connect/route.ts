@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { startAuthorization } from "../../../../../../lib/oauth/start-authorization";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { startAuthorization } from "#lib/oauth/start-authorization";
 
 const params = z.object({ id: z.uuid({ error: "not a connected app id" }) });
 const query = z.object({ successUri: z.string().max(2000).optional() });

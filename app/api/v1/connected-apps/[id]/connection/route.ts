@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { actingFor } from "../../../../../../lib/auth/acting-for";
-import { disconnectConnection } from "../../../../../../lib/tokens/disconnect-connection";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { actingFor } from "#lib/auth/acting-for";
+import { disconnectConnection } from "#lib/tokens/disconnect-connection";
 
 const params = z.object({ id: z.uuid({ error: "not a connected app id" }) });
 const query = z.object({ userId: z.uuid().optional() });

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { AppError } from "../../../../../../lib/errors";
-import { route } from "../../../../../../lib/http";
-import { actingFor } from "../../../../../../lib/auth/acting-for";
-import { getConnectedAppOrThrow } from "../../../../../../lib/connected-apps/get-connected-app-or-throw";
-import { getAccessToken } from "../../../../../../lib/tokens/get-access-token";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { route } from "#lib/http";
+import { actingFor } from "#lib/auth/acting-for";
+import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
+import { getAccessToken } from "#lib/tokens/get-access-token";
 
 const params = z.object({ id: z.uuid({ error: "not a connected app id" }) });
 const query = z.object({

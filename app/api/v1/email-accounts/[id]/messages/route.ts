@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { listMessages } from "../../../../../../lib/messages/list-messages";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { listMessages } from "#lib/messages/list-messages";
 
 const params = z.object({ id: z.uuid({ error: "not an email account id" }) });
 const query = z.object({

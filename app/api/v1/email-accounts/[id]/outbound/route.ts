@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { enqueueOutboundMessage } from "../../../../../../lib/outbound/enqueue-outbound-message";
-import { outboundInput } from "../../../../../../lib/outbound/schemas";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { enqueueOutboundMessage } from "#lib/outbound/enqueue-outbound-message";
+import { outboundInput } from "#lib/outbound/schemas";
 
 const params = z.object({ id: z.uuid({ error: "not an email account id" }) });
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { getEmailAccountOrThrow } from "../../../../../../lib/email-accounts/get-email-account-or-throw";
-import { requestSync } from "../../../../../../lib/mail/notify-workers";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { requestSync } from "#lib/mail/notify-workers";
 
 const params = z.object({ id: z.uuid({ error: "not an email account id" }) });
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { getEmailAccountOrThrow } from "../../../../../../lib/email-accounts/get-email-account-or-throw";
-import { testMailConnection } from "../../../../../../lib/mail/test-mail-connection";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
+import { testMailConnection } from "#lib/mail/test-mail-connection";
 
 const params = z.object({ id: z.uuid({ error: "not an email account id" }) });
 

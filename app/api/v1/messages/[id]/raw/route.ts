@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { route } from "../../../../../../lib/http";
-import { downloadHeaders } from "../../../../../../lib/messages/download-headers";
-import { getRawMessageOrThrow } from "../../../../../../lib/messages/get-message-or-throw";
+import { db } from "#lib/db";
+import { route } from "#lib/http";
+import { downloadHeaders } from "#lib/messages/download-headers";
+import { getRawMessageOrThrow } from "#lib/messages/get-message-or-throw";
 
 const params = z.object({ id: z.uuid({ error: "not a message id" }) });
 

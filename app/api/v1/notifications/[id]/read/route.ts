@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { db } from "../../../../../../lib/db";
-import { AppError } from "../../../../../../lib/errors";
-import { route } from "../../../../../../lib/http";
-import { markNotificationRead } from "../../../../../../lib/notifications/list-notifications";
+import { db } from "#lib/db";
+import { AppError } from "#lib/errors";
+import { route } from "#lib/http";
+import { markNotificationRead } from "#lib/notifications/list-notifications";
 
 const params = z.object({ id: z.uuid() });
 
