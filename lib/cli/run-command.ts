@@ -21,19 +21,50 @@ const options = {
   version: { type: "string" },
 } as const;
 
+type Values = { email?: string; password?: string; role?: string; name?: string; version?: string };
+
+/**
+ * Every command the CLI knows, and what it does once the runtime is up. A
+ * command missing here is refused as unknown: nothing runs by default.
+ */
+const bootedCommands: Record<string, (values: Values) => Promise<string>> = {
+  async "user create"(values) {
+    const user = await createUser(
+      db(),
+      { email: required(values.email, "--email"), password: required(values.password, "--password"), role: (values.role ?? "user") as "admin" | "user", name: values.name },
+      CLI_ACTOR,
+    );
+    return `Created ${user.role} ${user.email} (${user.id})`;
+  },
+  "user disable": (values) => setEnabled(values, false),
+  "user enable": (values) => setEnabled(values, true),
+  async "api-key create"(values) {
+    const created = await createApiKey(db(), { email: required(values.email, "--email"), name: values.name }, CLI_ACTOR);
+    return `${created.key}\n\nThis is the only time the key is shown. Send it as: Authorization: Bearer <key>`;
+  },
+  async "keys rotate"() {
+    const result = await rotateKeys(db(), keyring());
+    return `Re-sealed ${result.resealed} secret(s) with key "${keyring().current.version}". Keys other than it can now be removed from ENCRYPTION_KEYS.`;
+  },
+};
+
+/** Audit events of the CLI name no user: whoever runs it has the server's own rights. */
+const CLI_ACTOR = { id: null, ip: null };
+
 /** Runs one admin command and returns what to print. Business rules stay in lib/<domain>. */
 export async function runCommand(argv: string[]): Promise<string> {
   const { positionals, values } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   const command = positionals.join(" ");
 
+  // Needs no database: it only prints a new key.
   if (command === "keys generate") return generateKeyringEntry(values.version ?? `v${Date.now()}`);
 
-  const known = ["user create", "user disable", "user enable", "api-key create", "keys rotate"];
-  if (!known.includes(command)) throw new CliUsageError(command ? `Unknown command "${command}"` : "No command given");
+  const run = Object.hasOwn(bootedCommands, command) ? bootedCommands[command] : undefined;
+  if (!run) throw new CliUsageError(command ? `Unknown command "${command}"` : "No command given");
 
   const runtime = await bootRuntime((message) => logger.info(message));
   try {
-    return await runBooted(command, values);
+    return await run(values);
   } catch (error) {
     if (error instanceof AppError) throw new Error(error.message, { cause: error });
     throw error;
@@ -43,38 +74,12 @@ export async function runCommand(argv: string[]): Promise<string> {
   }
 }
 
-async function runBooted(
-  command: string,
-  values: { email?: string; password?: string; role?: string; name?: string },
-): Promise<string> {
-  const actor = { id: null, ip: null };
-  switch (command) {
-    case "user create": {
-      const user = await createUser(
-        db(),
-        { email: required(values.email, "--email"), password: required(values.password, "--password"), role: (values.role ?? "user") as "admin" | "user", name: values.name },
-        actor,
-      );
-      return `Created ${user.role} ${user.email} (${user.id})`;
-    }
-    case "user disable":
-    case "user enable": {
-      const email = required(values.email, "--email").toLowerCase();
-      const user = await db().user.findUnique({ where: { email } });
-      if (!user) throw new Error(`No user with the address ${email}`);
-      const enabled = command === "user enable";
-      await updateUser(db(), user.id, { enabled }, actor);
-      return `${enabled ? "Enabled" : "Disabled"} ${email}`;
-    }
-    case "api-key create": {
-      const created = await createApiKey(db(), { email: required(values.email, "--email"), name: values.name }, actor);
-      return `${created.key}\n\nThis is the only time the key is shown. Send it as: Authorization: Bearer <key>`;
-    }
-    default: {
-      const result = await rotateKeys(db(), keyring());
-      return `Re-sealed ${result.resealed} secret(s) with key "${keyring().current.version}". Keys other than it can now be removed from ENCRYPTION_KEYS.`;
-    }
-  }
+async function setEnabled(values: Values, enabled: boolean): Promise<string> {
+  const email = required(values.email, "--email").toLowerCase();
+  const user = await db().user.findUnique({ where: { email } });
+  if (!user) throw new Error(`No user with the address ${email}`);
+  await updateUser(db(), user.id, { enabled }, CLI_ACTOR);
+  return `${enabled ? "Enabled" : "Disabled"} ${email}`;
 }
 
 function required(value: string | undefined, flag: string): string {
