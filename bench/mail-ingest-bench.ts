@@ -15,7 +15,7 @@ import type { SignedInUser } from "#lib/auth/sign-in";
 import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
 import { createEmailAccount } from "#lib/email-accounts/create-email-account";
 import { startAuthorization } from "#lib/oauth/start-authorization";
-import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import { createImapClient } from "#lib/mail/connect-imap";
 import { mailCredentials } from "#lib/mail/mail-credentials";
 import { syncFolder } from "#lib/mail/sync-folder";
@@ -124,7 +124,7 @@ async function mailUser(setup: Setup, email: string): Promise<string> {
   const user: SignedInUser = { id: row.id, email: row.email, name: row.name, role: row.role };
   const authorizationUrl = await startAuthorization(db, { connectedAppId: appId, userId: user.id });
   const callback = new URL(await provider.authorizeHeadless(authorizationUrl, { login: email }));
-  await completeAuthorization(db, { connectedAppId: appId, userId: user.id, callbackParams: callback.searchParams });
+  await completeConnection(db, { connectedAppId: appId, userId: user.id, callbackParams: callback.searchParams });
   const account = await createEmailAccount(
     db,
     {

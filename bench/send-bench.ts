@@ -5,13 +5,13 @@ import { generateKeyringEntry } from "#lib/crypto";
 import { setRuntimeEnv } from "#lib/env";
 import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
 import { createEmailAccount } from "#lib/email-accounts/create-email-account";
-import { stopJobSender } from "#lib/jobs/enqueue";
+import { stopJobSender } from "#lib/queue/enqueue-job";
 import { createSmtpTransport } from "#lib/mail/create-smtp-transport";
 import { mailCredentials } from "#lib/mail/mail-credentials";
 import { enqueueOutboundMessage } from "#lib/outbound/enqueue-outbound-message";
-import { drainOutboundQueue } from "#lib/outbound/send-queued-messages";
+import { drainOutboundQueue } from "#lib/outbound/drain-outbound-queue";
 import { startAuthorization } from "#lib/oauth/start-authorization";
-import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import { startTestProvider } from "#tests/support/oidc-provider";
 import { startSmtpServer } from "#tests/support/smtp-server";
 import { runCleanups } from "#tests/support/cleanup";
@@ -59,7 +59,7 @@ export async function sendBench(adminUrl: string): Promise<Record<string, unknow
     );
     await provider.addClient({ clientId: "bench", clientSecret: "bench-secret", redirectUris: [app.redirectUri] });
     const callback = new URL(await provider.authorizeHeadless(await startAuthorization(db, { connectedAppId: app.id, userId: user.id }), { login: email }));
-    await completeAuthorization(db, { connectedAppId: app.id, userId: user.id, callbackParams: callback.searchParams });
+    await completeConnection(db, { connectedAppId: app.id, userId: user.id, callbackParams: callback.searchParams });
     const account = await createEmailAccount(
       db,
       {

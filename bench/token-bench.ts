@@ -10,7 +10,7 @@ import { buildIfNeeded } from "#lib/runtime/launch";
 import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
 import { createApiKey } from "#lib/api-keys/create-api-key";
 import { startAuthorization } from "#lib/oauth/start-authorization";
-import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import { getAccessToken } from "#lib/tokens/get-access-token";
 import { startTestProvider } from "#tests/support/oidc-provider";
 import { createBenchDatabase } from "./bench-database";
@@ -99,7 +99,7 @@ export async function tokenBench(adminUrl: string): Promise<Record<string, unkno
     await provider.addClient({ clientId: "bench", clientSecret: "bench-secret", redirectUris: [app.redirectUri] });
     const authorizationUrl = await startAuthorization(db, { connectedAppId: app.id, userId: user.id });
     const callback = new URL(await provider.authorizeHeadless(authorizationUrl, { login: "bench@example.test" }));
-    await completeAuthorization(db, { connectedAppId: app.id, userId: user.id, callbackParams: callback.searchParams });
+    await completeConnection(db, { connectedAppId: app.id, userId: user.id, callbackParams: callback.searchParams });
 
     const row = await db.tokenCache.findFirstOrThrow({ where: { connectedAppId: app.id, userId: user.id } });
     const cached = await timeEach(5000, () => getAccessToken(db, app.id, user.id));

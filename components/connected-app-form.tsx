@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { googlePreset, microsoftPreset, type PresetValues } from "#lib/connected-apps/presets";
 import type { PublicConnectedApp } from "#lib/connected-apps/schemas";
-import type { DiscoveredProvider } from "#lib/oauth/discover-provider";
+import type { DiscoveredProvider } from "#lib/connected-apps/discover-provider";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
 import { CopyButton } from "./copy-button";

@@ -9,7 +9,7 @@ runMain("Connected Apps worker", async () => {
   const { db } = await import("#lib/db");
   const { startJobRunner } = await import("#lib/jobs/start-job-runner");
   const { MailWorker } = await import("#lib/mail/mail-worker");
-  const { stopJobSender } = await import("#lib/jobs/enqueue");
+  const { stopJobSender } = await import("#lib/queue/enqueue-job");
   const runtime = await bootRuntime((message) => logger.info(message));
   const boss = await startJobRunner(runtime.config.DATABASE_URL!);
   const mail = new MailWorker(db(), runtime.config.DATABASE_URL!);

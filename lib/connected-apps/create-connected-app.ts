@@ -3,7 +3,7 @@ import type { Db } from "#lib/db";
 import { seal } from "#lib/crypto";
 import { AppError } from "#lib/errors";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
-import { discoverProvider, type DiscoveredProvider } from "#lib/oauth/discover-provider";
+import { discoverProvider, type DiscoveredProvider } from "#lib/connected-apps/discover-provider";
 import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
 import { parseOrThrow } from "#lib/validation";
 import { checkEndpointUrls } from "./check-endpoint-urls";

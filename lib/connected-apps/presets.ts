@@ -68,10 +68,6 @@ export function microsoftPreset(tenant: string): PresetValues {
   };
 }
 
-export function isMultiTenant(tenant: string | null | undefined): boolean {
-  return !tenant || MULTI_TENANT.has(tenant);
-}
-
 /** The page where a Microsoft tenant admin grants the app's permissions for everyone. */
 export function microsoftAdminConsentUrl(tenant: string, clientId: string, redirectUri: string): string {
   const url = new URL(`https://login.microsoftonline.com/${encodeURIComponent(tenant)}/adminconsent`);

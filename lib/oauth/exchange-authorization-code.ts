@@ -1,55 +1,39 @@
 import * as oidc from "openid-client";
 import type { Db } from "#lib/db";
-import { open, seal } from "#lib/crypto";
+import { open } from "#lib/crypto";
 import { logger } from "#lib/logger";
 import type { ConnectedApp } from "#lib/generated/prisma/client";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
-import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
-import { obtainedTokens, serializeTokens, type ObtainedTokens } from "#lib/tokens/obtained-tokens";
-import { storeAuthorizedTokens } from "#lib/tokens/store-authorized-tokens";
+import { sealedColumnContext } from "#lib/secrets/sealed-columns";
+import { obtainedTokens, type ObtainedTokens } from "./obtained-tokens";
 import { grantWithTenantIssuer } from "./grant-with-tenant-issuer";
-import { hasTenantPlaceholder, tenantInIssuer } from "./tenant-issuer";
+import { hasTenantPlaceholder, tenantInIssuer } from "#lib/connected-apps/tenant-issuer";
 import { hashState, verifierColumn } from "./start-authorization";
 import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
 import { aadstsCode } from "./explain-provider-error";
+import { CallbackError } from "./callback-error";
 
-export const pendingTokensColumn = sealedColumns.find((column) => column.column === "pending_tokens_sealed")!;
-
-export type CallbackErrorCode =
-  | "missing_state"
-  | "unknown_state"
-  | "state_used"
-  | "state_expired"
-  | "not_signed_in"
-  | "wrong_user"
-  | "provider_error"
-  | "exchange_failed"
-  | "id_token_invalid";
-
-/** A refused callback: nothing was stored. `providerError` is the provider's OAuth code, if any. */
-export class CallbackError extends Error {
-  override name = "CallbackError";
-  constructor(
-    readonly code: CallbackErrorCode,
-    message: string,
-    readonly providerError?: { code: string; aadsts: string | null },
-  ) {
-    super(message);
-  }
+/** A callback whose state checked out and whose code the provider exchanged. */
+export interface ExchangedAuthorization {
+  /** The AuthRequest row the answer belongs to (used, so never again). */
+  authRequestId: string;
+  /** Where the user goes next: the success path the flow started with, when it is a path on this site. */
+  successPath: string;
+  tokens: ObtainedTokens;
 }
 
 /**
- * The Redirect URI's work: checks state (known, this app, unused, unexpired,
- * this user), exchanges the code with the PKCE verifier, lets openid-client
- * check the ID token (issuer, audience, nonce, expiry), then stores the
- * tokens, or parks them when another provider account consented than the one
- * connected before. Returns where to send the browser.
+ * The protocol half of the Redirect URI: checks state (known, this app,
+ * unused, unexpired, this user), exchanges the code with the PKCE verifier
+ * and lets openid-client check the ID token (issuer, audience, nonce,
+ * expiry). Stores nothing: lib/tokens/complete-connection.ts decides what
+ * becomes of the tokens.
  */
-export async function completeAuthorization(
+export async function exchangeAuthorizationCode(
   db: Db,
-  input: { connectedAppId: string; userId: string | null; callbackParams: URLSearchParams; ip?: string | null },
-): Promise<string> {
+  input: { connectedAppId: string; userId: string | null; callbackParams: URLSearchParams },
+): Promise<ExchangedAuthorization> {
   // The Redirect URI as registered, with the provider's answer: openid-client
   // derives the token request's redirect_uri from it, and the URL this
   // request reached us on may differ (a proxy, localhost vs 127.0.0.1).
@@ -82,20 +66,11 @@ export async function completeAuthorization(
 
   const app = await getConnectedAppOrThrow(db, input.connectedAppId);
   const tokens = await exchangeCode(app, request, callbackUrl, state);
-
-  const existing = await db.tokenCache.findUnique({
-    where: { connectedAppId_principalKey: { connectedAppId: app.id, principalKey: input.userId } },
-  });
-  const newSubject = tokens.identity?.subject;
-  if (existing?.providerSubject && newSubject && existing.providerSubject !== newSubject) {
-    await db.authRequest.update({
-      where: { id: request.id },
-      data: { pendingTokensSealed: seal(serializeTokens(tokens), sealedColumnContext(pendingTokensColumn, request.id)) },
-    });
-    return `/connections/confirm/${request.id}`;
-  }
-  await storeAuthorizedTokens(db, { connectedAppId: app.id, userId: input.userId, tokens, ip: input.ip });
-  return isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH;
+  return {
+    authRequestId: request.id,
+    successPath: isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH,
+    tokens,
+  };
 }
 
 /** A `{tenantid}` issuer's tenant, from the authorization response's `iss` (RFC 9207) when the provider sends one. */

@@ -2,7 +2,7 @@ import * as oidc from "openid-client";
 import type { ConnectedApp } from "#lib/generated/prisma/client";
 import { openidClientFetch } from "#lib/net/safe-fetch";
 import { providerConfiguration } from "./provider-configuration";
-import { hasTenantPlaceholder, isTenantId } from "./tenant-issuer";
+import { hasTenantPlaceholder, isTenantId } from "#lib/connected-apps/tenant-issuer";
 
 /**
  * Runs a token grant (code exchange, refresh) whose answer may carry an ID token.

@@ -4,7 +4,7 @@ import type { ConnectedApp } from "#lib/generated/prisma/client";
 import { openidClientFetch } from "#lib/net/safe-fetch";
 import { sealedColumnContext } from "#lib/secrets/sealed-columns";
 import { clientSecretColumn } from "#lib/connected-apps/create-connected-app";
-import { TENANT_PLACEHOLDER } from "./tenant-issuer";
+import { TENANT_PLACEHOLDER } from "#lib/connected-apps/tenant-issuer";
 
 /** Provider calls give up after 10 s: shorter than the 30 s refresh lease. */
 export const PROVIDER_TIMEOUT_SECONDS = 10;

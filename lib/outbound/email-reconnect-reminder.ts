@@ -2,26 +2,16 @@ import type { Db } from "#lib/db";
 import { env } from "#lib/env";
 import type { EmailAccount } from "#lib/generated/prisma/client";
 import { logger } from "#lib/logger";
-import { enqueueSystemMessage } from "#lib/outbound/enqueue-system-message";
+import type { ReconnectReminder } from "#lib/queue/contracts";
+import { enqueueSystemMessage } from "./enqueue-system-message";
 
 /**
  * The e-mail half of "a notification when a connection needs
- * re-authorisation": the in-app notification is the record, this sends a
- * copy to the owner's address from the default outgoing account (the
- * "system sender" an admin chose), when there is one that can send.
+ * re-authorisation" (ADR 0008): the in-app notification is the record, this
+ * sends a copy to the owner's address from the default outgoing account (the
+ * "system sender" an admin chose), when there is one that can send. The
+ * worker runs it as the reconnect-reminder job, queued by lib/tokens.
  */
-
-export interface ReconnectReminder {
-  /** The in-app notification just created: the e-mail is its copy, and its id keys the message. */
-  notificationId: string;
-  /** Whose connection broke: the e-mail goes to this user's address. */
-  ownerId: string;
-  /** The token row that broke: its app, and its user (null for the app-only row). */
-  connection: { connectedAppId: string; userId: string | null };
-  subject: string;
-  /** The words of the in-app notification; never a token or secret. */
-  body: string;
-}
 
 export type ReminderOutcome =
   | { queued: true; outboundMessageId: string }
@@ -42,9 +32,8 @@ export function sendsWithConnection(account: EmailAccount, connection: Reconnect
 }
 
 /**
- * Queues the reminder through the outbound queue. Never throws: the caller is
- * the token path, which must answer needs_reauth whatever happens to the
- * e-mail, and the in-app notification already tells the user.
+ * Queues the reminder through the outbound queue. Never throws: the in-app
+ * notification already tells the user, and the outcome is logged.
  */
 export async function emailOwnerToReconnect(db: Db, reminder: ReconnectReminder): Promise<ReminderOutcome> {
   let sender: EmailAccount | null = null;

@@ -5,9 +5,9 @@ import { AppError } from "#lib/errors";
 import { Prisma, type EmailAccount, type OutboundMessage } from "#lib/generated/prisma/client";
 import type { SignedInUser } from "#lib/auth/sign-in";
 import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
-import { wakeOutboundDrain } from "#lib/jobs/send-outbound";
 import { logger } from "#lib/logger";
 import { parseOrThrow } from "#lib/validation";
+import { wakeOutboundDrain } from "./wake-outbound-drain";
 import { outboundInput, toPublicOutboundMessage, type OutboundInput, type ParsedOutboundInput, type PublicOutboundMessage } from "./schemas";
 
 export interface EnqueueOutboundRequest {

@@ -2,7 +2,8 @@ import PgBoss from "pg-boss";
 import type { z } from "zod";
 import { env } from "#lib/env";
 import { logger } from "#lib/logger";
-import type { JobDefinition } from "./define-job";
+import { parseOrThrow } from "#lib/validation";
+import type { JobContract } from "./job-contract";
 
 /**
  * Sending jobs from any process (the web app included) without running
@@ -42,7 +43,7 @@ async function sender(): Promise<Sender> {
   return starting;
 }
 
-function ensureQueue(current: Sender, job: JobDefinition<z.ZodType>): Promise<void> {
+function ensureQueue(current: Sender, job: JobContract<z.ZodType>): Promise<void> {
   let created = current.queues.get(job.name);
   if (!created) {
     created = current.boss.createQueue(job.name, { name: job.name, ...job.queue });
@@ -57,13 +58,15 @@ function ensureQueue(current: Sender, job: JobDefinition<z.ZodType>): Promise<vo
  * (e.g. a `short` queue that already holds a queued job with this singletonKey).
  */
 export async function enqueueJob<S extends z.ZodType>(
-  job: JobDefinition<S>,
+  job: JobContract<S>,
   payload: z.input<S>,
   options: PgBoss.SendOptions = {},
 ): Promise<string | null> {
+  // A payload the handler would refuse fails here, where the caller can see it.
+  const data = parseOrThrow(job.payload, payload) as object;
   const current = await sender();
-  await ensureQueue(current, job as unknown as JobDefinition<z.ZodType>);
-  return current.boss.send(job.name, payload as object, options);
+  await ensureQueue(current, job as unknown as JobContract<z.ZodType>);
+  return current.boss.send(job.name, data, options);
 }
 
 /** Stops this process's sender (shutdown, tests). */

@@ -2,11 +2,14 @@ import type PgBoss from "pg-boss";
 import type { z } from "zod";
 
 /**
- * A job: its queue name, the zod schema of its payload and its handler
- * (which calls lib/<domain>). Queue options are set per queue because
- * pg-boss 10's default expiry (15 min) retries a handler that is still running.
+ * What a job is, apart from what it does: its queue name, the zod schema of
+ * its payload and its queue options. Code that queues a job imports only this
+ * (lib/queue/contracts.ts); the handlers live in lib/jobs/ and only the
+ * worker loads them, so a web route that queues mail does not load nodemailer.
+ * Queue options are set per queue because pg-boss 10's default expiry
+ * (15 min) retries a handler that is still running.
  */
-export interface JobDefinition<S extends z.ZodType> {
+export interface JobContract<S extends z.ZodType> {
   name: string;
   payload: S;
   queue: Omit<PgBoss.Queue, "name">;
@@ -18,9 +21,8 @@ export interface JobDefinition<S extends z.ZodType> {
    * for jobs a user waits on, like sending). Default: one loop, 2 s.
    */
   work?: { concurrency: number; pollingIntervalSeconds: number };
-  handle(payload: z.infer<S>): Promise<void>;
 }
 
-export function defineJob<S extends z.ZodType>(job: JobDefinition<S>): JobDefinition<S> {
-  return job;
+export function defineJobContract<S extends z.ZodType>(contract: JobContract<S>): JobContract<S> {
+  return contract;
 }

@@ -1,12 +1,9 @@
 import type { Db } from "#lib/db";
-import { open } from "#lib/crypto";
 import { AppError } from "#lib/errors";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
-import { sealedColumnContext } from "#lib/secrets/sealed-columns";
-import { deserializeTokens } from "#lib/tokens/obtained-tokens";
-import { storeAuthorizedTokens } from "#lib/tokens/store-authorized-tokens";
-import { pendingTokensColumn } from "./complete-authorization";
-import { AUTH_REQUEST_LIFETIME_MS } from "./start-authorization";
+import { AUTH_REQUEST_LIFETIME_MS } from "#lib/oauth/start-authorization";
+import { storeAuthorizedTokens } from "./store-authorized-tokens";
+import { openPendingTokens } from "./token-columns";
 
 export interface PendingIdentitySwitch {
   authRequestId: string;
@@ -32,7 +29,7 @@ async function pendingRequestOrThrow(db: Db, authRequestId: string, userId: stri
 /** What the confirmation page shows: the account connected before and the one that consented now. */
 export async function getPendingIdentitySwitch(db: Db, authRequestId: string, userId: string): Promise<PendingIdentitySwitch> {
   const request = await pendingRequestOrThrow(db, authRequestId, userId);
-  const tokens = deserializeTokens(open(request.pendingTokensSealed!, sealedColumnContext(pendingTokensColumn, request.id)));
+  const tokens = openPendingTokens(request.id, request.pendingTokensSealed!);
   const existing = await db.tokenCache.findUnique({
     where: { connectedAppId_principalKey: { connectedAppId: request.connectedAppId, principalKey: userId } },
   });
@@ -53,7 +50,7 @@ export async function resolveIdentitySwitch(
   input: { authRequestId: string; userId: string; accept: boolean; ip?: string | null },
 ): Promise<void> {
   const request = await pendingRequestOrThrow(db, input.authRequestId, input.userId);
-  const tokens = deserializeTokens(open(request.pendingTokensSealed!, sealedColumnContext(pendingTokensColumn, request.id)));
+  const tokens = openPendingTokens(request.id, request.pendingTokensSealed!);
   await db.authRequest.update({ where: { id: request.id }, data: { pendingTokensSealed: null } });
   if (input.accept) {
     await storeAuthorizedTokens(db, { connectedAppId: request.connectedAppId, userId: input.userId, tokens, ip: input.ip });

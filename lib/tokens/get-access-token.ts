@@ -11,7 +11,7 @@ import { providerConfiguration } from "#lib/oauth/provider-configuration";
 import { grantWithTenantIssuer } from "#lib/oauth/grant-with-tenant-issuer";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { publishConnectionStatus } from "./connection-status";
-import { obtainedTokens, type ObtainedTokens } from "./obtained-tokens";
+import { obtainedTokens, type ObtainedTokens } from "#lib/oauth/obtained-tokens";
 import { appOnlyScopes } from "./app-only-scopes";
 import { APP_PRINCIPAL, openAccessToken, openRefreshToken, sealAccessToken, sealRefreshToken } from "./token-columns";
 

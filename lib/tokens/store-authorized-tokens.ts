@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "#lib/db";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
-import type { ObtainedTokens } from "./obtained-tokens";
+import type { ObtainedTokens } from "#lib/oauth/obtained-tokens";
 import { sealAccessToken, sealRefreshToken } from "./token-columns";
 import { publishConnectionStatus } from "./connection-status";
 

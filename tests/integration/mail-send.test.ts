@@ -4,13 +4,14 @@ import type { SignedInUser } from "#lib/auth/sign-in";
 import { setDb } from "#lib/db";
 import type { CreateEmailAccountInput, PublicEmailAccount } from "#lib/email-accounts/schemas";
 import { setRuntimeEnv } from "#lib/env";
-import { stopJobSender } from "#lib/jobs/enqueue";
-import { outboundSweepJob } from "#lib/jobs/outbound-sweep";
+import { stopJobSender } from "#lib/queue/enqueue-job";
+import { outboundSweep } from "#lib/jobs/outbound-sweep";
 import { startJobRunner } from "#lib/jobs/start-job-runner";
 import { enqueueOutboundMessage } from "#lib/outbound/enqueue-outbound-message";
 import { getOutboundMessageOrThrow } from "#lib/outbound/get-outbound-message";
 import type { OutboundInput } from "#lib/outbound/schemas";
-import { drainOutboundQueue, recoverStuckOutbound } from "#lib/outbound/send-queued-messages";
+import { drainOutboundQueue } from "#lib/outbound/drain-outbound-queue";
+import { recoverStuckOutbound } from "#lib/outbound/recover-outbound";
 import { getAccessToken } from "#lib/tokens/get-access-token";
 import { waitFor } from "#tests/support/mail-fixture";
 import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
@@ -493,7 +494,7 @@ describe("the outbound sweep", () => {
     await f.db.$executeRaw`UPDATE outbound_messages SET status = 'sending', updated_at = now() - interval '6 minutes' WHERE id = ${a.record.id}::uuid`;
     await f.db.$executeRaw`DELETE FROM pgboss.job WHERE name = 'send-outbound'`;
 
-    await outboundSweepJob.handle({});
+    await outboundSweep.handle({});
     expect((await row(a.record.id)).status).toBe("queued");
     expect(await drainJobs(stuck.account.id)).toBe(1);
     expect(await drainJobs(due.account.id)).toBe(1);

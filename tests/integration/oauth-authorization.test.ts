@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as oidc from "openid-client";
 import { seal } from "#lib/crypto";
 import { sealedColumnContext } from "#lib/secrets/sealed-columns";
-import { CallbackError, completeAuthorization } from "#lib/oauth/complete-authorization";
+import { CallbackError } from "#lib/oauth/callback-error";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import { hashState, startAuthorization, verifierColumn } from "#lib/oauth/start-authorization";
 import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
 import { refusalCode } from "#tests/support/refusals";
@@ -45,7 +46,7 @@ describe("Connect to …: the authorization request and its callback", () => {
 
   it("connects: stores sealed tokens and the provider identity, then sends the browser to the success path", async () => {
     const { callback } = await authorize(alice, "alice@example.test", "/after/connect?x=1");
-    const next = await completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams });
+    const next = await completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams });
     expect(next).toBe("/after/connect?x=1");
     const row = await f.db.tokenCache.findFirstOrThrow({ where: { connectedAppId: appId, userId: alice } });
     expect(row.status).toBe("active");
@@ -58,29 +59,29 @@ describe("Connect to …: the authorization request and its callback", () => {
 
   it("refuses a replayed callback", async () => {
     const { callback } = await authorize(alice, "alice@example.test");
-    await completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams });
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("state_used");
+    await completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams });
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("state_used");
   });
 
   it("refuses an expired state, and stores nothing", async () => {
     const before = await f.db.tokenCache.findFirst({ where: { connectedAppId: appId, userId: bob } });
     const { callback, request } = await authorize(bob, "bob@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("state_expired");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("state_expired");
     expect(await f.db.tokenCache.findFirst({ where: { connectedAppId: appId, userId: bob } })).toEqual(before);
   });
 
   it("refuses the state of another user", async () => {
     const { callback } = await authorize(alice, "alice@example.test");
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("wrong_user");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams }))).toBe("wrong_user");
   });
 
   it("refuses an unknown state and a missing one", async () => {
     const { callback } = await authorize(alice, "alice@example.test");
     callback.searchParams.set("state", oidc.randomState());
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("unknown_state");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("unknown_state");
     callback.searchParams.delete("state");
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("missing_state");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("missing_state");
   });
 
   it("fails the code exchange with a wrong PKCE verifier", async () => {
@@ -90,19 +91,19 @@ describe("Connect to …: the authorization request and its callback", () => {
       where: { id: request.id },
       data: { codeVerifierSealed: seal(wrong, sealedColumnContext(verifierColumn, request.id)) },
     });
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
   });
 
   it("fails the code exchange without the PKCE verifier", async () => {
     const { callback, request } = await authorize(alice, "alice@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { codeVerifierSealed: null } });
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("exchange_failed");
   });
 
   it("refuses an ID token whose nonce does not match", async () => {
     const { callback, request } = await authorize(alice, "alice@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { nonce: oidc.randomNonce() } });
-    expect(await refusalCode(completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("id_token_invalid");
+    expect(await refusalCode(completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams }))).toBe("id_token_invalid");
   });
 
   it("reports a declined consent (access_denied) and stores nothing", async () => {
@@ -111,7 +112,7 @@ describe("Connect to …: the authorization request and its callback", () => {
     expect(callback.searchParams.get("error")).toBe("access_denied");
     let caught: unknown;
     try {
-      await completeAuthorization(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams });
+      await completeConnection(f.db, { connectedAppId: appId, userId: bob, callbackParams: callback.searchParams });
     } catch (error) {
       caught = error;
     }
@@ -127,6 +128,6 @@ describe("Connect to …: the authorization request and its callback", () => {
     }
     const { callback, request } = await authorize(alice, "alice@example.test");
     await f.db.authRequest.update({ where: { id: request.id }, data: { successUri: "//evil.example/x" } });
-    expect(await completeAuthorization(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams })).toBe("/connections");
+    expect(await completeConnection(f.db, { connectedAppId: appId, userId: alice, callbackParams: callback.searchParams })).toBe("/connections");
   });
 });

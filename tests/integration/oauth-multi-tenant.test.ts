@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import { startAuthorization } from "#lib/oauth/start-authorization";
 import { getAccessToken } from "#lib/tokens/get-access-token";
 import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
@@ -37,7 +37,7 @@ async function connectLikeEntra(fixture: OAuthFixture, appId: string, userId: st
   const callback = new URL(await fixture.provider.authorizeHeadless(url, { login }));
   expect(callback.searchParams.has("iss")).toBe(true);
   callback.searchParams.delete("iss");
-  return completeAuthorization(fixture.db, { connectedAppId: appId, userId, callbackParams: callback.searchParams });
+  return completeConnection(fixture.db, { connectedAppId: appId, userId, callbackParams: callback.searchParams });
 }
 
 describe("an issuer with {tenantid}", () => {

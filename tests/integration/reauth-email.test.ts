@@ -7,17 +7,19 @@ import type { CreateEmailAccountInput, PublicEmailAccount } from "#lib/email-acc
 import { updateEmailAccount } from "#lib/email-accounts/update-email-account";
 import { setRuntimeEnv } from "#lib/env";
 import { errorBody } from "#lib/errors";
-import { stopJobSender } from "#lib/jobs/enqueue";
-import { emailOwnerToReconnect } from "#lib/notifications/email-owner";
+import { reconnectReminder } from "#lib/jobs/reconnect-reminder";
+import { stopJobSender } from "#lib/queue/enqueue-job";
+import { emailOwnerToReconnect } from "#lib/outbound/email-reconnect-reminder";
 import { markNotificationRead } from "#lib/notifications/list-notifications";
 import { notify } from "#lib/notifications/notify";
-import { drainOutboundQueue } from "#lib/outbound/send-queued-messages";
+import { drainOutboundQueue } from "#lib/outbound/drain-outbound-queue";
 import { RECONNECT_NOTIFICATION } from "#lib/tokens/connection-status";
 import { getAccessToken } from "#lib/tokens/get-access-token";
 import { openAccessToken, openRefreshToken } from "#lib/tokens/token-columns";
 import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
 import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
 import { appError } from "#tests/support/refusals";
+import { runQueuedJobs } from "#tests/support/run-queued-jobs";
 
 // The e-mail half of "a notification when a connection needs re-authorisation":
 // the owner of a connection that breaks gets one e-mail per new in-app
@@ -69,10 +71,14 @@ async function connectedWithStaleToken(email: string): Promise<string> {
   return userId;
 }
 
+/** The worker's part: the reconnect-reminder jobs the token path queued, each sent to the outbound queue. */
+const runReminderJobs = () => runQueuedJobs(f.databaseUrl, reconnectReminder);
+
 /** The provider revokes the user's grant: the next refresh gets invalid_grant and the connection needs reauthorisation. */
 async function breakConnection(userId: string, email: string): Promise<void> {
   await f.provider.revokeGrantsOf(email);
   await expect(getAccessToken(f.db, app.id, userId)).rejects.toMatchObject({ code: "needs_reauth" });
+  await runReminderJobs();
 }
 
 /** As if another process had not seen the failure yet: the row is active again with a stale token, the grant still revoked. */
@@ -82,6 +88,7 @@ async function failAgain(userId: string): Promise<void> {
     data: { status: "active", expiresAt: new Date(Date.now() + 60_000) },
   });
   await expect(getAccessToken(f.db, app.id, userId)).rejects.toMatchObject({ code: "needs_reauth" });
+  await runReminderJobs();
 }
 
 const reminders = (where: { emailAccountId?: string } = {}) =>

@@ -3,7 +3,7 @@ import { AppError } from "#lib/errors";
 import { getAccessToken } from "#lib/tokens/get-access-token";
 import { disconnectConnection } from "#lib/tokens/disconnect-connection";
 import { openRefreshToken } from "#lib/tokens/token-columns";
-import { resolveIdentitySwitch } from "#lib/oauth/confirm-identity-switch";
+import { resolveIdentitySwitch } from "#lib/tokens/confirm-identity-switch";
 import { updateConnectedApp } from "#lib/connected-apps/update-connected-app";
 import { refreshExpiringTokens } from "#lib/tokens/refresh-expiring-tokens";
 import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";

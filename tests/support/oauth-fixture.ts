@@ -5,7 +5,7 @@ import { setRuntimeEnv } from "#lib/env";
 import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
 import type { CreateConnectedAppInput, PublicConnectedApp } from "#lib/connected-apps/schemas";
 import { startAuthorization } from "#lib/oauth/start-authorization";
-import { completeAuthorization } from "#lib/oauth/complete-authorization";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import type { SignedInUser } from "#lib/auth/sign-in";
 import { createEmailAccount } from "#lib/email-accounts/create-email-account";
 import type { CreateEmailAccountInput, PublicEmailAccount } from "#lib/email-accounts/schemas";
@@ -117,7 +117,7 @@ export async function createOAuthFixture(
     async connect(appId, userId, login, successUri) {
       const url = await startAuthorization(db, { connectedAppId: appId, userId, successUri });
       const callback = await provider.authorizeHeadless(url, { login });
-      return completeAuthorization(db, { connectedAppId: appId, userId, callbackParams: new URL(callback).searchParams });
+      return completeConnection(db, { connectedAppId: appId, userId, callbackParams: new URL(callback).searchParams });
     },
   };
   return fixture;

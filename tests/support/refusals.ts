@@ -1,5 +1,5 @@
 import { AppError } from "#lib/errors";
-import { CallbackError } from "#lib/oauth/complete-authorization";
+import { CallbackError } from "#lib/oauth/callback-error";
 
 /** The AppError a promise rejects with; fails the test when it resolves or rejects with anything else. */
 export async function appError(promise: Promise<unknown>): Promise<AppError> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasTenantPlaceholder, tenantInIssuer } from "#lib/oauth/tenant-issuer";
+import { hasTenantPlaceholder, tenantInIssuer } from "#lib/connected-apps/tenant-issuer";
 
 const template = "https://login.microsoftonline.com/{tenantid}/v2.0";
 

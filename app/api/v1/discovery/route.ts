@@ -1,5 +1,5 @@
 import { route } from "#lib/http";
-import { discoverProvider } from "#lib/oauth/discover-provider";
+import { discoverProvider } from "#lib/connected-apps/discover-provider";
 import { discoveryInput } from "#lib/connected-apps/schemas";
 import { checkEndpointUrls } from "#lib/connected-apps/check-endpoint-urls";
 

@@ -1,7 +1,7 @@
 import { db } from "#lib/db";
 import { AppError } from "#lib/errors";
 import { requirePageUser } from "#lib/auth/current-user";
-import { getPendingIdentitySwitch } from "#lib/oauth/confirm-identity-switch";
+import { getPendingIdentitySwitch } from "#lib/tokens/confirm-identity-switch";
 import { IdentitySwitchButtons } from "#components/identity-switch-buttons";
 
 export default async function ConfirmIdentitySwitchPage({ params }: { params: Promise<{ requestId: string }> }) {

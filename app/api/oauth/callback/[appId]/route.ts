@@ -2,7 +2,8 @@ import { db } from "#lib/db";
 import { env } from "#lib/env";
 import { logger } from "#lib/logger";
 import { optionalPageUser } from "#lib/auth/current-user";
-import { CallbackError, completeAuthorization } from "#lib/oauth/complete-authorization";
+import { CallbackError } from "#lib/oauth/callback-error";
+import { completeConnection } from "#lib/tokens/complete-connection";
 import { clientIp } from "#lib/http";
 
 export const dynamic = "force-dynamic";
@@ -27,7 +28,7 @@ export async function GET(request: Request, context: { params: Promise<{ appId: 
   try {
     if (!/^[0-9a-f-]{36}$/i.test(appId)) throw new CallbackError("unknown_state", "Unknown connected app");
     const user = await optionalPageUser();
-    const next = await completeAuthorization(db(), { connectedAppId: appId, userId: user?.id ?? null, callbackParams: new URL(request.url).searchParams, ip: clientIp(request) });
+    const next = await completeConnection(db(), { connectedAppId: appId, userId: user?.id ?? null, callbackParams: new URL(request.url).searchParams, ip: clientIp(request) });
     return redirect(next);
   } catch (error) {
     if (error instanceof CallbackError) return redirect(failurePath(error));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { db } from "#lib/db";
 import { route } from "#lib/http";
-import { resolveIdentitySwitch } from "#lib/oauth/confirm-identity-switch";
+import { resolveIdentitySwitch } from "#lib/tokens/confirm-identity-switch";
 
 const params = z.object({ requestId: z.uuid() });
 const body = z.object({ accept: z.boolean() });
