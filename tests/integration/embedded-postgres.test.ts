@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
 
-// Real clusters in throwaway directories under the project's .data/ (git-ignored).
-const scratch = path.resolve(".data", `embedded-pg-test-${randomBytes(4).toString("hex")}`);
+// Real clusters in a throwaway directory of the system's temporary folder:
+// reachable by the postgres user wherever the checkout is (a clone in /root
+// is not), so the first clusters stay where they are put. The relocation
+// from a folder that user cannot reach is tested on purpose below.
+const scratch = path.join(tmpdir(), `connected-apps-embedded-pg-test-${randomBytes(4).toString("hex")}`);
 const handles: EmbeddedPostgresHandle[] = [];
 
 async function ensure(dataDir: string, messages: string[] = []) {
@@ -45,9 +49,7 @@ describe("ensureEmbeddedPostgres", () => {
 
   it("initialises a new cluster on first start and answers queries", async () => {
     const messages: string[] = [];
-    const started = performance.now();
     const db = await ensure(dataDir, messages);
-    console.log(`first start (initdb + start): ${Math.round(performance.now() - started)} ms`);
 
     expect(db.startedHere).toBe(true);
     const { password } = (await readState(dataDir)).state;
@@ -62,7 +64,7 @@ describe("ensureEmbeddedPostgres", () => {
     const { state, mode } = await readState(dataDir);
     expect(mode).toBe(0o600);
     expect(state.port).toBe(db.port);
-    expect(state.clusterDir).toBeUndefined(); // .data is reachable by the postgres user: no relocation
+    expect(state.clusterDir).toBeUndefined(); // the scratch folder is reachable by the postgres user: no relocation
     expect(messages).toEqual([expect.stringContaining(`${path.join(dataDir, "pg")}, listening on 127.0.0.1:${db.port}`)]);
     expect(messages.join("\n")).not.toContain(state.password);
   });
@@ -82,9 +84,7 @@ describe("ensureEmbeddedPostgres", () => {
     await first.stop();
     await expect(query(first.url, "SELECT 1")).rejects.toThrow();
 
-    const started = performance.now();
     const again = await ensure(dataDir);
-    console.log(`second start (existing cluster): ${Math.round(performance.now() - started)} ms`);
     expect(again).toMatchObject({ startedHere: true, port: first.port });
     expect(await query(again.url, "SELECT note FROM kept")).toEqual([{ note: "still here" }]);
     await again.stop();
@@ -137,9 +137,7 @@ describe.skipIf(!isRoot)("ensureEmbeddedPostgres as root under a 0700 directory"
     await fs.mkdir(home, { mode: 0o700 });
     await fs.chmod(home, 0o700); // like /root: the postgres user cannot enter it
     const messages: string[] = [];
-    const started = performance.now();
     const db = await ensure(dataDir, messages);
-    console.log(`first start relocated (copy + initdb + start): ${Math.round(performance.now() - started)} ms`);
 
     const { state } = await readState(dataDir);
     clusterDir = state.clusterDir;
@@ -156,9 +154,7 @@ describe.skipIf(!isRoot)("ensureEmbeddedPostgres as root under a 0700 directory"
     // A later start finds the recorded cluster and its data.
     await query(db.url, "CREATE TABLE kept (n int)");
     await db.stop();
-    const started2 = performance.now();
     const again = await ensure(dataDir);
-    console.log(`second start relocated: ${Math.round(performance.now() - started2)} ms`);
     expect(again.startedHere).toBe(true);
     expect(await query(again.url, "SELECT count(*)::int AS n FROM kept")).toEqual([{ n: 0 }]);
     expect((await readState(dataDir)).state.clusterDir).toBe(clusterDir);

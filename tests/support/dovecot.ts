@@ -1,19 +1,21 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { chmod, chown, mkdir, open, readFile, readdir, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { blockedPathFor } from "#lib/runtime/system-user";
 import { registerCleanup } from "./cleanup";
 import { freePort } from "./net";
 
 /**
  * A real IMAP server for integration tests: Debian's Dovecot 2.3 run as
  * `dovecot -F -c <generated conf>` (nothing read from /etc/dovecot) in a
- * fresh directory under the project's `.data/`, listening on 127.0.0.1 without
- * TLS. Logins are OAuth 2.0 only (XOAUTH2 by default, as at Microsoft): Dovecot
+ * fresh directory under the project's `.data/` (or the system's temporary
+ * folder when Dovecot's user cannot reach the checkout), listening on
+ * 127.0.0.1 without TLS. Logins are OAuth 2.0 only (XOAUTH2 by default, as at Microsoft): Dovecot
  * checks each token by introspection at the test OpenID provider and accepts it
  * when the answer is active and its `email` equals the login.
  *
@@ -76,6 +78,13 @@ const DOVECOT = "/usr/sbin/dovecot";
 const execFileAsync = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DATA_DIR = path.join(PROJECT_ROOT, ".data");
+/**
+ * Where Dovecot's directories go when the user `dovecot` cannot traverse the
+ * checkout (a clone in /root, mode 0700): as `npm start` moves PostgreSQL out
+ * of such a folder. One folder for every checkout of the machine; each
+ * directory in it names the test process that owns it (owner.pid).
+ */
+const SHARED_BASE = path.join(tmpdir(), "connected-apps-dovecot");
 const DIR_PREFIX = "dovecot-";
 const START_TIMEOUT_MS = 15_000;
 /** Longest socket path Dovecot creates under base_dir, e.g. `login/imap-urlauth`, plus room; sun_path holds 107 bytes. */
@@ -94,13 +103,14 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
   const mechanisms = options.mechanisms ?? ["xoauth2"];
   if (mechanisms.length === 0) throw new Error("startDovecot: offer at least one mechanism");
 
-  await stopOrphans();
-  mkdirSync(DATA_DIR, { recursive: true });
-  const dir = mkdtempSync(path.join(DATA_DIR, DIR_PREFIX));
+  const mailOwner = mailAccount();
+  const base = await baseDirectory(mailOwner);
+  await stopOrphans(base);
+  const dir = mkdtempSync(path.join(base, DIR_PREFIX));
   // mkdtemp makes 0700 directories; Dovecot's mail processes (user dovecot) must traverse to the Maildirs.
   await chmod(dir, 0o755);
-  const mailOwner = mailAccount();
-  assertTraversable(dir, mailOwner);
+  const blocked = await blockedPathFor(mailOwner, dir);
+  if (blocked) throw new Error(`${blocked} is not traversable by user ${mailOwner.user}, which Dovecot's mail processes run as`);
   const runDir = path.join(dir, "run");
   if (Buffer.byteLength(runDir) + SOCKET_ROOM > 107) {
     throw new Error(`Dovecot's sockets would not fit under ${runDir} (Unix socket paths are limited to 107 bytes): move the project to a shorter path`);
@@ -328,17 +338,14 @@ function mailAccount(): Account {
 }
 
 /** Every parent of the Maildirs must be traversable by the mail user, else Dovecot fails after login with SERVERBUG. */
-function assertTraversable(dir: string, account: Account): void {
-  for (let current = dir; ; current = path.dirname(current)) {
-    const { mode, uid, gid } = statSync(current);
-    const ok = uid === account.uid ? (mode & 0o100) !== 0 : gid === account.gid ? (mode & 0o010) !== 0 : (mode & 0o001) !== 0;
-    if (!ok) {
-      throw new Error(
-        `${current} (mode ${(mode & 0o777).toString(8)}) is not traversable by user ${account.user}, which Dovecot's mail processes run as: move the project to a directory others may traverse`,
-      );
-    }
-    if (current === path.dirname(current)) return;
-  }
+/** The project's .data when Dovecot's user can reach it, else a shared folder it can (see SHARED_BASE). */
+async function baseDirectory(account: Account): Promise<string> {
+  mkdirSync(DATA_DIR, { recursive: true });
+  if ((await blockedPathFor(account, DATA_DIR)) === null) return DATA_DIR;
+  await mkdir(SHARED_BASE, { recursive: true, mode: 0o755 });
+  const blocked = await blockedPathFor(account, SHARED_BASE);
+  if (blocked) throw new Error(`Neither ${DATA_DIR} nor ${SHARED_BASE} is traversable by user ${account.user}: ${blocked}`);
+  return SHARED_BASE;
 }
 
 // --- process ---------------------------------------------------------------------
@@ -400,11 +407,11 @@ function stopProcess(child: ChildProcess): Promise<void> {
  * processes do not pile up. Only masters started from our own configuration
  * files are signalled.
  */
-async function stopOrphans(): Promise<void> {
-  if (!existsSync(DATA_DIR)) return;
-  for (const name of readdirSync(DATA_DIR)) {
+async function stopOrphans(base: string): Promise<void> {
+  if (!existsSync(base)) return;
+  for (const name of readdirSync(base)) {
     if (!name.startsWith(DIR_PREFIX)) continue;
-    const dir = path.join(DATA_DIR, name);
+    const dir = path.join(base, name);
     try {
       const owner = Number(readFileSync(path.join(dir, "owner.pid"), "utf8").trim());
       // Unreadable or half-written: a test process is setting it up right now.
