@@ -126,7 +126,6 @@ beforeAll(async () => {
   bobToken = await userToken(bob);
   const { clientId, clientSecret, introspectionEndpoint } = provider.resourceServer;
   dovecot = await startDovecot({ introspectionUrl: introspectionEndpoint, clientId, clientSecret });
-  console.log(`dovecot: greeting ${Math.round(dovecot.startMs)} ms after spawn`);
 });
 
 describe("Dovecot (IMAP, XOAUTH2 checked by introspection)", () => {
@@ -174,13 +173,11 @@ describe("Dovecot (IMAP, XOAUTH2 checked by introspection)", () => {
       const idling = client.idle();
       const noticed = new Promise<{ count: number; prevCount: number }>((resolve) => client.once("exists", resolve));
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const delivered = performance.now();
       await dovecot.deliver(alice, message("Arrives during IDLE"));
       const event = await Promise.race([
         noticed,
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no EXISTS within 5 s")), 5000)),
       ]);
-      console.log(`dovecot: IDLE noticed a delivery after ${Math.round(performance.now() - delivered)} ms`);
       expect(event).toMatchObject({ prevCount: exists, count: exists + 1 });
       const newest = await client.fetchOne("*", { envelope: true });
       expect(newest && newest.envelope?.subject).toBe("Arrives during IDLE");
@@ -330,31 +327,20 @@ describe("Dovecot (IMAP, XOAUTH2 checked by introspection)", () => {
     const token = await userToken(mailbox);
     const raws = Array.from({ length: 1000 }, (_, index) => message(`bulk ${index}`, mailbox));
 
-    let started = performance.now();
     await dovecot.deliverMany(mailbox, raws);
-    const deliverMs = performance.now() - started;
 
     const { client } = imap(mailbox, token);
     await client.connect();
     try {
-      started = performance.now();
       await client.mailboxOpen("INBOX");
       const subjects: string[] = [];
-      let bytes = 0;
       for await (const fetched of client.fetch("1:*", { uid: true, envelope: true, source: true })) {
         subjects.push(fetched.envelope?.subject ?? "");
-        bytes += fetched.source?.length ?? 0;
       }
-      const fetchMs = performance.now() - started;
-      console.log(
-        `dovecot: deliverMany 1,000 messages ${Math.round(deliverMs)} ms; first SELECT + fetch(1:*, envelope+source) ${Math.round(fetchMs)} ms (${bytes} bytes)`,
-      );
       expect(subjects).toEqual(raws.map((_, index) => `bulk ${index}`));
 
-      started = performance.now();
       let count = 0;
       for await (const fetched of client.fetch("1:*", { uid: true, envelope: true, source: true })) count += fetched.uid > 0 ? 1 : 0;
-      console.log(`dovecot: warm fetch of 1,000 ${Math.round(performance.now() - started)} ms`);
       expect(count).toBe(1000);
     } finally {
       await client.logout();
@@ -477,9 +463,9 @@ describe("SMTP server (XOAUTH2 checked by introspection)", () => {
     expect(smtp.messages.slice(accepted).map((recorded) => recorded.envelope.to)).toEqual([["carol@example.net"], [bob, "carol@example.net"]]);
   });
 
-  it("records pooled sends over at most maxConnections connections (rates with and without the sender's TCP_NODELAY)", async () => {
+  // The send rates with and without TCP_NODELAY are figures of `npm run bench` (send), not of this test.
+  it("records pooled sends over at most maxConnections connections, with and without the sender's TCP_NODELAY", async () => {
     const count = 200;
-    const rates: string[] = [];
     for (const noDelay of [false, true]) {
       const before = { messages: smtp.messages.length, connections: smtp.connections };
       const pool = nodemailer.createTransport({
@@ -494,15 +480,11 @@ describe("SMTP server (XOAUTH2 checked by introspection)", () => {
         // nodemailer leaves Nagle on; the pool only uses a socket handed over as `connection` (connected).
         ...(noDelay ? { getSocket: connectedNoDelaySocket } : {}),
       });
-      const started = performance.now();
       await Promise.all(Array.from({ length: count }, (_, index) => pool.sendMail(mail(alice, `pooled ${index}`))));
-      const elapsed = performance.now() - started;
       pool.close();
       await smtp.waitForMessages(before.messages + count);
       expect(smtp.connections - before.connections).toBeLessThanOrEqual(4);
-      rates.push(`${noDelay ? "with" : "without"} TCP_NODELAY ${Math.round((count / elapsed) * 1000)} msg/s`);
     }
-    console.log(`smtp: ${count} pooled sends over 4 connections, ${rates.join(", ")}`);
   });
 
   it("delays its answer to DATA on request", async () => {

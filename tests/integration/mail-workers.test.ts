@@ -1,16 +1,26 @@
 import type { ChildProcess } from "node:child_process";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { spawnMailWorker } from "#tests/support/spawn-mail-worker";
 import { createMailFixture, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 
+// Each test has a database, a Dovecot and workers of its own: none depends on what another left.
 let f: MailFixture;
+let workers: ChildProcess[] = [];
 
-beforeAll(async () => {
+beforeEach(async () => {
   f = await createMailFixture();
 });
 
-function startWorker(): Promise<ChildProcess> {
-  return spawnMailWorker({ databaseUrl: f.databaseUrl, encryptionKeys: f.encryptionKeys });
+afterEach(async () => {
+  for (const worker of workers) if (worker.exitCode === null) worker.kill("SIGKILL");
+  workers = [];
+  await f.dovecot.stop();
+});
+
+async function startWorker(): Promise<ChildProcess> {
+  const worker = await spawnMailWorker({ databaseUrl: f.databaseUrl, encryptionKeys: f.encryptionKeys });
+  workers.push(worker);
+  return worker;
 }
 
 async function leasesByWorker(): Promise<Map<string, number>> {
@@ -49,14 +59,11 @@ describe("several mail workers", () => {
     const leases = await leasesByWorker();
     expect([...leases.values()]).toEqual([20]);
     expect(second.exitCode).toBeNull();
-    // The next test needs to know which worker holds its account.
-    second.kill("SIGKILL");
   }, 240_000);
 
   it("stores every message exactly once when a worker is killed in the middle of a sync", async () => {
     const { account } = await f.mailUser("midsync@example.test");
     await f.dovecot.deliverMany("midsync@example.test", Array.from({ length: 3000 }, () => testMessage()));
-    // The only live worker: it claims the new account at once (the others' claims have not lapsed yet).
     const doomed = await startWorker();
     await waitFor(async () => {
       const stored = await f.db.inboundMessage.count({ where: { emailAccountId: account.id } });
