@@ -6,23 +6,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { ImapFlow } from "imapflow";
-import { createDb, type Db } from "#lib/db";
-import { generateKeyringEntry } from "#lib/crypto";
+import type { Db } from "#lib/db";
 import { childProcessEnv, env, setRuntimeEnv } from "#lib/env";
 import { logger } from "#lib/logger";
 import { createBenchDatabase } from "./bench-database";
-import type { SignedInUser } from "#lib/auth/sign-in";
-import { createConnectedApp } from "#lib/connected-apps/create-connected-app";
-import { createEmailAccount } from "#lib/email-accounts/create-email-account";
-import { startAuthorization } from "#lib/oauth/start-authorization";
-import { completeConnection } from "#lib/tokens/complete-connection";
 import { createImapClient } from "#lib/mail/connect-imap";
 import { mailCredentials } from "#lib/mail/mail-credentials";
-import { syncFolder } from "#lib/mail/sync-folder";
+import { fetchBatches, pendingUids, syncFolder, syncedMessages, type FetchedBatch } from "#lib/mail/sync-folder";
 import { AccountSession } from "#lib/mail/account-session";
-import { parseMessage } from "#lib/mail/parse-message";
+import { parseMessages } from "#lib/mail/parse-pool";
 import { storeSyncedMessages, type SyncedMessage } from "#lib/mail/store-synced-messages";
-import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
+import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
 import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
 import { runCleanups } from "#tests/support/cleanup";
 
@@ -32,7 +26,7 @@ import { runCleanups } from "#tests/support/cleanup";
  * - ingest: the first syncFolder() of a 5,000-message INBOX into PostgreSQL,
  *   against a raw imapflow fetch of the same mailbox (warm); plus the CPU
  *   seconds of this process, PostgreSQL and Dovecot during each, and each
- *   step (fetch, parse, store) replayed on its own;
+ *   stage of the sync (fetch, parse, store) run on its own;
  * - IDLE: seconds from a message landing in Maildir/new to its row in
  *   inbound_messages, through an AccountSession in IDLE, against a bare IDLE
  *   client's wait for the server's EXISTS;
@@ -50,8 +44,6 @@ const IDLE_POLL_MS = 20;
 const IDLE_SPACING_MS = 700;
 const IDLE_ACCOUNTS = 500;
 const SETUP_CONCURRENCY = 8;
-// Same batch as lib/mail/sync-folder.ts, so the replayed fetch and store make the same round trips.
-const SYNC_BATCH = 200;
 const SETTLE_MS = 3000;
 const APP_URL = "http://127.0.0.1:3999";
 
@@ -112,30 +104,14 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
 
 interface Setup {
   db: Db;
-  provider: TestProvider;
+  fixture: OAuthFixture;
   dovecot: TestDovecot;
   appId: string;
 }
 
 /** A user connected to the test provider through the real authorization code flow, owning an OAuth mail account on Dovecot. */
 async function mailUser(setup: Setup, email: string): Promise<string> {
-  const { db, provider, dovecot, appId } = setup;
-  const row = await db.user.create({ data: { email, name: email.split("@")[0]!, role: "user" } });
-  const user: SignedInUser = { id: row.id, email: row.email, name: row.name, role: row.role };
-  const authorizationUrl = await startAuthorization(db, { connectedAppId: appId, userId: user.id });
-  const callback = new URL(await provider.authorizeHeadless(authorizationUrl, { login: email }));
-  await completeConnection(db, { connectedAppId: appId, userId: user.id, callbackParams: callback.searchParams });
-  const account = await createEmailAccount(
-    db,
-    {
-      emailAddress: email,
-      authMethod: "oauth",
-      connectedAppId: appId,
-      imap: { host: "127.0.0.1", port: dovecot.port, security: "none", login: email },
-      smtp: { host: "127.0.0.1", port: 2525, security: "none", login: email },
-    },
-    user,
-  );
+  const { account } = await setup.fixture.mailAccountOwner(setup.appId, email, { imap: setup.dovecot.port, smtp: 2525 });
   return account.id;
 }
 
@@ -227,8 +203,8 @@ async function ingestBench(setup: Setup, warmupAccountId: string, log: (line: st
     // CPU seconds during each run: this process (all threads), PostgreSQL, Dovecot. With fetch, parse
     // (on parse threads) and store overlapping, the ingest is bound by the machine's cores, not by one step.
     cpuSeconds: { rawImapFetch: rawCpu, ingest: ingestCpu, cores: os.availableParallelism() },
-    // Each step of the ingest replayed alone, one after the other, on the same mailbox.
-    stepsReplayedAlone: alone,
+    // Each stage of the sync run alone, one after the other, on the same mailbox.
+    stagesAlone: alone,
   };
 }
 
@@ -276,30 +252,25 @@ async function cpuDuring(run: () => Promise<void>): Promise<{ thisProcess: numbe
 }
 
 /**
- * Where the ingest time goes, each step replayed alone on the same mailbox:
- * syncFolder's IMAP round trips (UID SEARCH, then per batch of 200 a size
- * FETCH and a source FETCH), parseMessage() on every source, and
- * storeSyncedMessages() of the parsed batches into a second fresh account.
+ * Where the ingest time goes: each stage of syncFolder() run alone on the
+ * same mailbox, one after the other: its fetch (the same UID SEARCH, size
+ * FETCHes and batches), its parse (the parse threads) and its store, into a
+ * second fresh account.
  */
 async function ingestSplit(setup: Setup, accountId: string, log: (line: string) => void): Promise<Record<string, number>> {
   const { db } = setup;
+  const account = await db.emailAccount.findUniqueOrThrow({ where: { id: accountId } });
+  const maxBytes = env().MAIL_MAX_MESSAGE_BYTES;
   const client = await connectedClient(db, accountId);
-  const sources: { uid: number; raw: Buffer; size: number }[] = [];
+  const fetched: FetchedBatch[] = [];
   let fetchSeconds: number;
   try {
     const lock = await client.getMailboxLock("INBOX");
     try {
       const started = performance.now();
-      const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b);
-      for (let start = 0; start < uids.length; start += SYNC_BATCH) {
-        const chunk = uids.slice(start, start + SYNC_BATCH);
-        const sizes = new Map<number, number>();
-        for await (const message of client.fetch(chunk, { uid: true, size: true }, { uid: true })) sizes.set(message.uid, message.size ?? 0);
-        for await (const message of client.fetch(chunk, { uid: true, source: true }, { uid: true })) {
-          const raw = message.source ?? Buffer.alloc(0);
-          sources.push({ uid: message.uid, raw, size: sizes.get(message.uid) ?? raw.length });
-        }
-      }
+      // As on a folder's first sync: no last UID stored.
+      const uids = await pendingUids(client, { ...account, initialSyncNewest: null, initialSyncSince: null }, null);
+      for await (const batch of fetchBatches(client, { emailAccountId: accountId, folder: "INBOX", uids, maxBytes })) fetched.push(batch);
       fetchSeconds = seconds(started);
     } finally {
       lock.release();
@@ -308,15 +279,11 @@ async function ingestSplit(setup: Setup, accountId: string, log: (line: string) 
     await client.logout().catch(() => client.close());
   }
 
-  const maxBytes = env().MAIL_MAX_MESSAGE_BYTES;
-  const parsed: SyncedMessage[] = [];
+  const parsed: SyncedMessage[][] = [];
   const parseStarted = performance.now();
-  for (const source of sources) {
-    parsed.push({ uid: BigInt(source.uid), raw: source.raw, size: source.size, parsed: await parseMessage(source.raw, { maxBytes }) });
-  }
+  for (const batch of fetched) parsed.push(syncedMessages(batch, await parseMessages(batch.jobs, { maxBytes })));
   const parseSeconds = seconds(parseStarted);
 
-  const account = await db.emailAccount.findUniqueOrThrow({ where: { id: accountId } });
   const replica = await db.emailAccount.create({
     data: {
       ownerId: account.ownerId,
@@ -338,15 +305,14 @@ async function ingestSplit(setup: Setup, accountId: string, log: (line: string) 
   });
   const state = await db.mailboxState.findUniqueOrThrow({ where: { emailAccountId_folder: { emailAccountId: accountId, folder: "INBOX" } } });
   const storeStarted = performance.now();
-  for (let start = 0; start < parsed.length; start += SYNC_BATCH) {
-    const batch = parsed.slice(start, start + SYNC_BATCH);
+  for (const [index, messages] of parsed.entries()) {
     await storeSyncedMessages(db, {
       emailAccountId: replica.id,
       folder: "INBOX",
       uidValidity: state.uidValidity!,
       lease: null,
-      messages: batch,
-      lastSeenUid: batch[batch.length - 1]!.uid,
+      messages,
+      lastSeenUid: BigInt(fetched[index]!.highestUid),
     });
   }
   const storeSeconds = seconds(storeStarted);
@@ -589,9 +555,11 @@ export async function mailIngestBench(
 ): Promise<Record<string, unknown>> {
   const benchStarted = performance.now();
   const database = await createBenchDatabase(adminUrl, "bench_mail");
+  // The tests' own set-up: the test OpenID provider, keys, and users connected through the real flow.
+  const fixture = await createOAuthFixture({ databaseUrl: database.url });
   const variables = {
     DATABASE_URL: database.url,
-    ENCRYPTION_KEYS: generateKeyringEntry("v1"),
+    ENCRYPTION_KEYS: fixture.encryptionKeys,
     INSECURE_OAUTH_HOSTS: "127.0.0.1",
     APP_URL,
     LOG_LEVEL: "silent",
@@ -600,7 +568,7 @@ export async function mailIngestBench(
   // The logger was made when it was first imported, before LOG_LEVEL was set here: stdout belongs to the caller's JSON.
   const loggerLevel = logger.level;
   logger.level = "silent";
-  const db = createDb(variables.DATABASE_URL);
+  const { db, provider } = fixture;
   try {
 
     // The empty worker first, while the database has no account at all.
@@ -615,26 +583,13 @@ export async function mailIngestBench(
       log(`empty worker: ${baseline.rssMb} MB`);
     }
 
-    const provider = await startTestProvider();
     const dovecot = await startDovecot({
       introspectionUrl: provider.resourceServer.introspectionEndpoint,
       clientId: provider.resourceServer.clientId,
       clientSecret: provider.resourceServer.clientSecret,
     });
-    const owner = await db.user.create({ data: { email: "bench-admin@example.test", name: "bench", role: "admin" } });
-    const app = await createConnectedApp(
-      db,
-      {
-        providerName: "Bench IdP",
-        openidConfigurationUrl: provider.discoveryUrl,
-        clientId: "bench-mail",
-        clientSecret: "bench-mail-secret",
-        scopes: ["openid", "email", "offline_access", "mail"],
-      },
-      { id: owner.id },
-    );
-    await provider.addClient({ clientId: "bench-mail", clientSecret: "bench-mail-secret", redirectUris: [app.redirectUri] });
-    const setup: Setup = { db, provider, dovecot, appId: app.id };
+    const app = await fixture.createApp({ providerName: "Bench IdP" });
+    const setup: Setup = { db, fixture, dovecot, appId: app.id };
 
     const idleMailbox = "idle-latency@example.test";
     const idleAccountId = await mailUser(setup, idleMailbox);
@@ -660,7 +615,6 @@ export async function mailIngestBench(
     return { ingest, idle, memory, benchSeconds: round(seconds(benchStarted)) };
   } finally {
     await runCleanups();
-    await db.$disconnect();
     logger.level = loggerLevel;
     await database.drop();
   }

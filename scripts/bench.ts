@@ -7,6 +7,7 @@ import { logger } from "#lib/logger";
 import { benchDatabase, tokenBench } from "../bench/token-bench";
 import { sendBench } from "../bench/send-bench";
 import { mailIngestBench } from "../bench/mail-ingest-bench";
+import { DOVECOT, ensureDebianPackages } from "./debian-packages";
 
 // The app's logs go to stdout, where only the JSON belongs: silence them for the run.
 logger.level = "silent";
@@ -14,6 +15,9 @@ logger.level = "silent";
 const parts = process.argv.slice(2);
 const wanted = (name: string) => parts.length === 0 || parts.includes(name);
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// The mail figures run against a real Dovecot, as the tests do.
+if (wanted("mail") || parts.includes("ingest")) ensureDebianPackages([DOVECOT], "the mail benchmarks");
 
 const database = await benchDatabase(env().DATABASE_URL);
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg() } };

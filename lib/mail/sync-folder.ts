@@ -5,7 +5,7 @@ import { logger } from "#lib/logger";
 import type { ParsedMessage } from "./parse-message";
 import { parseMessages, type ParseJob } from "./parse-pool";
 import { resetFolderForNewUidValidity } from "./reset-folder-for-uidvalidity";
-import { storeSyncedMessages } from "./store-synced-messages";
+import { storeSyncedMessages, type SyncedMessage } from "./store-synced-messages";
 
 export interface SyncLease {
   workerId: string;
@@ -70,19 +70,10 @@ export async function syncFolder(
     const uids = await pendingUids(client, account, state?.lastUid ?? null);
     const maxBytes = env().MAIL_MAX_MESSAGE_BYTES;
     const stored = await pipeline({
-      // One IMAP command at a time (imapflow queues them anyway); parsing and
-      // storing of earlier batches go on meanwhile.
-      fetch: async function* () {
-        for (let start = 0; start < uids.length; start += SIZE_WINDOW) {
-          const window = uids.slice(start, start + SIZE_WINDOW);
-          const sizes = await messageSizes(client, window);
-          for (const batch of batches(window, sizes, maxBytes)) yield await fetchBatch(client, account.id, folder, batch, sizes, maxBytes);
-        }
-      },
+      fetch: () => fetchBatches(client, { emailAccountId: account.id, folder, uids, maxBytes }),
       parse: (fetched) => parseMessages(fetched.jobs, { maxBytes }),
       store: async (fetched, parsed) => {
-        const messages = fetched.jobs.map((job, index) => ({ uid: BigInt(fetched.uids[index]!), raw: job.raw, size: job.size, parsed: parsed[index]! }));
-        const result = await storeBatch(db, account.id, folder, uidValidity, lease, messages, BigInt(fetched.highestUid));
+        const result = await storeBatch(db, account.id, folder, uidValidity, lease, syncedMessages(fetched, parsed), BigInt(fetched.highestUid));
         return result.inserted;
       },
     });
@@ -99,7 +90,7 @@ async function storeBatch(
   folder: string,
   uidValidity: bigint,
   lease: SyncLease | null,
-  messages: Parameters<typeof storeSyncedMessages>[1]["messages"],
+  messages: SyncedMessage[],
   lastSeenUid?: bigint,
 ) {
   const result = await storeSyncedMessages(db, { emailAccountId, folder, uidValidity, lease, messages, lastSeenUid });
@@ -107,11 +98,34 @@ async function storeBatch(
   return result;
 }
 
-interface FetchedBatch {
+export interface FetchedBatch {
   uids: number[];
   jobs: ParseJob[];
   /** The batch's highest UID: last_uid moves to it even when a message in it is not stored. */
   highestUid: number;
+}
+
+/**
+ * The fetch stage: the sources of `uids` of the selected folder in batches,
+ * one IMAP command at a time (imapflow queues them anyway), so parsing and
+ * storing of earlier batches go on meanwhile. The caller holds the folder's
+ * mailbox lock.
+ */
+export async function* fetchBatches(
+  client: ImapFlow,
+  target: { emailAccountId: string; folder: string; uids: number[]; maxBytes: number },
+): AsyncGenerator<FetchedBatch> {
+  const { emailAccountId, folder, uids, maxBytes } = target;
+  for (let start = 0; start < uids.length; start += SIZE_WINDOW) {
+    const window = uids.slice(start, start + SIZE_WINDOW);
+    const sizes = await messageSizes(client, window);
+    for (const batch of batches(window, sizes, maxBytes)) yield await fetchBatch(client, emailAccountId, folder, batch, sizes, maxBytes);
+  }
+}
+
+/** A fetched batch and its parse results, as the store stage takes them. */
+export function syncedMessages(fetched: FetchedBatch, parsed: ParsedMessage[]): SyncedMessage[] {
+  return fetched.jobs.map((job, index) => ({ uid: BigInt(fetched.uids[index]!), raw: job.raw, size: job.size, parsed: parsed[index]! }));
 }
 
 /** RFC822.SIZE of each UID, in one FETCH. */
@@ -206,7 +220,7 @@ async function pipeline(stages: {
 }
 
 /** UIDs to fetch: above the last stored one, or the initial window on a folder's first sync. */
-async function pendingUids(client: ImapFlow, account: SyncAccount, lastUid: bigint | null): Promise<number[]> {
+export async function pendingUids(client: ImapFlow, account: SyncAccount, lastUid: bigint | null): Promise<number[]> {
   if (lastUid !== null) {
     const found = (await client.search({ uid: `${lastUid + 1n}:*` }, { uid: true })) || [];
     // "n:*" always matches the highest UID, even below n.
