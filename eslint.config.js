@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      // lib/env.ts is the only reader of the environment (DESIGN.md).
+      // lib/env.ts is the only reader of the environment (docs/architecture.md, "Walls").
       "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration through lib/env.ts" }],
     },
   },

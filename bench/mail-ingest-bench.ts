@@ -21,7 +21,7 @@ import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
 import { runCleanups } from "#tests/support/cleanup";
 
 /**
- * Mail figures (DESIGN.md "Mail worker", "Test peers"), all on this machine
+ * Mail figures, all on this machine
  * against Dovecot and the test OpenID provider (XOAUTH2 with real tokens):
  * - ingest: the first syncFolder() of a 5,000-message INBOX into PostgreSQL,
  *   against a raw imapflow fetch of the same mailbox (warm); plus the CPU

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The only reader of process.env in this code base (DESIGN.md, "lib/env.ts").
+ * The only reader of process.env in this code base (docs/architecture.md, "Walls").
  * Every entry point calls loadEnv() first, so a bad setting stops the process
  * at boot with one message naming each variable, never deep inside a job.
  */

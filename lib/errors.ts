@@ -1,6 +1,6 @@
 /**
- * One catalogue of error codes and their HTTP status (DESIGN.md "API
- * conventions"). Clients switch on the code; the message is for people and
+ * One catalogue of error codes and their HTTP status (docs/architecture.md,
+ * "API conventions"). Clients switch on the code; the message is for people and
  * never holds a secret.
  */
 export const errorCatalogue = {

@@ -1,6 +1,6 @@
 /**
  * Provider presets: sensible values filled without any network call
- * (DESIGN.md "Provider facts"). The admin can change every field afterwards.
+ * (what Microsoft and Google document for IMAP and SMTP). The admin can change every field afterwards.
  */
 
 export const MICROSOFT_MAIL_SCOPES = [

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hasControlCharacters } from "#lib/validation";
 
-// The Email Account body of DESIGN.md "API conventions", shared by the form and the API.
+// The Email Account body of the REST API (README, "REST API"), shared by the form and the API.
 
 const host = z
   .string()

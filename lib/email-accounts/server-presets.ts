@@ -1,4 +1,4 @@
-/** Mail server presets for the account form (DESIGN.md "Provider facts"). */
+/** Mail server presets for the account form: Microsoft 365's and Gmail's published IMAP and SMTP servers. */
 export const MAIL_SERVER_PRESETS = {
   microsoft: {
     label: "Microsoft 365 / Exchange Online",

@@ -5,7 +5,8 @@ import { notify } from "#lib/notifications/notify";
 export const CONNECTION_PAUSE_PREFIX = "Reconnect needed: ";
 
 /**
- * Makes mail accounts follow their OAuth connection (token rule 4 and 5):
+ * Makes mail accounts follow their OAuth connection (docs/architecture.md,
+ * token rules 4 and 5):
  * accounts whose connection needs reauthorisation or was disconnected pause
  * both sides; once the connection is active again (a reconnect updates the
  * same row), the sides paused for it resume. Run on every worker heartbeat,

@@ -18,7 +18,7 @@ interface Held {
 
 /**
  * The mail worker: owns accounts' IMAP sessions through leases in
- * PostgreSQL (DESIGN.md "Mail worker"). It heartbeats every 10 s; a claim
+ * PostgreSQL (ADR 0006). It heartbeats every 10 s; a claim
  * lapses 30 s after its last heartbeat, so a dead worker's accounts move to
  * the others within a minute. Each worker takes at most its fair share
  * (accounts ÷ live workers, rounded up) and hands back any surplus, so

@@ -67,7 +67,7 @@ export class UidValidityMismatchError extends Error {
 
 /**
  * Stores messages fetched from one folder and advances its MailboxState
- * (DESIGN.md "Mail worker" → Sync). Slices are stored in UID order, each in
+ * (docs/architecture.md, "The mail worker"). Slices are stored in UID order, each in
  * one transaction with the MailboxState move, so a crash or an error leaves
  * last_uid at a point where everything below it is stored (the slices already
  * committed stay); a repeat inserts nothing.
@@ -129,7 +129,7 @@ function slice(messages: SyncedMessage[]): SyncedMessage[][] {
 }
 
 /**
- * Fencing (DESIGN.md "Mail worker"): true when the account's lease row still
+ * Fencing (ADR 0006): true when the account's lease row still
  * names this worker and epoch. FOR SHARE holds off a takeover (and heartbeats)
  * until our transaction ends, while other folders of the same account can be
  * stored alongside.

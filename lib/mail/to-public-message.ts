@@ -1,7 +1,7 @@
 import type { InboundAttachment, InboundMessage, Prisma } from "#lib/generated/prisma/client";
 import { sanitizeWithReport } from "./sanitize-html";
 
-/** The Message of DESIGN.md "API conventions", as in lists. */
+/** A stored message as the API shows it in lists (README, "REST API"). */
 export interface PublicMessage {
   id: string;
   folder: string;

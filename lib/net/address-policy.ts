@@ -1,8 +1,8 @@
 import { isIPv4, isIPv6 } from "node:net";
 
 /**
- * Which IP addresses the server may call a provider on (DESIGN.md, "API
- * conventions", INSECURE_OAUTH_HOSTS). Pure: no DNS, no I/O. The caller
+ * Which IP addresses the server may call a provider on (docs/architecture.md,
+ * "API conventions"; INSECURE_OAUTH_HOSTS). Pure: no DNS, no I/O. The caller
  * resolves a host once, classifies every address with classifyAddress(), and
  * connects only to an address it checked.
  *

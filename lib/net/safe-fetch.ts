@@ -13,7 +13,7 @@ export type { ResolvedAddress } from "./pinned-connector";
 
 /**
  * The one way the server calls OAuth providers (discovery, token, revocation,
- * introspection, userinfo). See DESIGN.md, "API conventions":
+ * introspection, userinfo). See docs/architecture.md, "API conventions":
  *
  * - https only, except hosts listed in INSECURE_OAUTH_HOSTS (plain http allowed);
  * - the host is resolved ONCE, every address checked (no loopback, private,

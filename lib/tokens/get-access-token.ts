@@ -16,7 +16,7 @@ import { appOnlyScopes } from "./app-only-scopes";
 import { APP_PRINCIPAL, openAccessToken, openRefreshToken, sealAccessToken, sealRefreshToken } from "./token-columns";
 
 /**
- * getAccessToken (DESIGN.md "Token rules" 2–4, 9): the cached token while it
+ * getAccessToken (docs/architecture.md, token rules 2–4 and 9): the cached token while it
  * has more than the margin left; otherwise one refresh across all processes.
  * A lease row update picks the one process that calls the provider, with no
  * transaction held across the call; the others wait for the row's version to

@@ -14,7 +14,7 @@ export interface SweepResult {
 }
 
 /**
- * The background sweep (token rule 7): refreshes active connections that
+ * The background sweep (docs/architecture.md, token rule 7): refreshes active connections that
  * expire within 15 minutes or were not refreshed for a day. A connection that
  * keeps failing transiently is retried with exponential backoff (30 s × 2^n,
  * at most an hour), never marked needs_reauth for it.
