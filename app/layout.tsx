@@ -7,7 +7,13 @@ import { SignOutButton } from "#components/sign-out-button";
 // Every page reads the session and the database: nothing is prerendered.
 export const dynamic = "force-dynamic";
 
-export const metadata = { title: "Connected Apps" };
+export const metadata = {
+  title: "Connected Apps",
+  // public/icon.svg: without a declared icon, browsers ask for /favicon.ico on every page.
+  icons: { icon: "/icon.svg" },
+  // A self-hosted admin tool stays out of search engines (also public/robots.txt).
+  robots: { index: false, follow: false },
+};
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const user = await optionalPageUser().catch(() => null);
