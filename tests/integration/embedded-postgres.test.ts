@@ -5,13 +5,28 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { blockedPathFor, systemUser } from "#lib/runtime/system-user";
 
-// Real clusters in a throwaway directory of the system's temporary folder:
-// reachable by the postgres user wherever the checkout is (a clone in /root
-// is not), so the first clusters stay where they are put. The relocation
-// from a folder that user cannot reach is tested on purpose below.
+// Real clusters in a throwaway directory of the system's temporary folder,
+// which the postgres user can reach. The relocation from a data folder it
+// cannot reach is tested on purpose below; a checkout it cannot reach (a
+// clone in /root, mode 0700: the binaries in node_modules are out of its
+// reach) relocates every cluster, and the tests expect that too.
 const scratch = path.join(tmpdir(), `connected-apps-embedded-pg-test-${randomBytes(4).toString("hex")}`);
 const handles: EmbeddedPostgresHandle[] = [];
+const relocated: string[] = [];
+const isRoot = process.getuid?.() === 0;
+
+/** Whether PostgreSQL, run as the postgres user when we are root, can reach the binaries of this checkout. */
+async function checkoutReachable(): Promise<boolean> {
+  if (!isRoot) return true;
+  return (await blockedPathFor(await systemUser("postgres", { create: true }), path.resolve("node_modules"))) === null;
+}
+
+/** Where the cluster of a data dir lives: the data dir, or the place recorded after a relocation. */
+async function clusterDirOf(dataDir: string): Promise<string> {
+  return (await readState(dataDir)).state.clusterDir ?? dataDir;
+}
 
 async function ensure(dataDir: string, messages: string[] = []) {
   const handle = await ensureEmbeddedPostgres({ dataDir, log: (message) => messages.push(message) });
@@ -42,6 +57,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const handle of handles) await handle.stop();
   await fs.rm(scratch, { recursive: true, force: true });
+  for (const clusterDir of relocated) await fs.rm(clusterDir, { recursive: true, force: true });
+  if (relocated.length > 0) await fs.rmdir("/var/lib/connected-apps").catch(() => {}); // only if nobody else uses it
 });
 
 describe("ensureEmbeddedPostgres", () => {
@@ -64,8 +81,15 @@ describe("ensureEmbeddedPostgres", () => {
     const { state, mode } = await readState(dataDir);
     expect(mode).toBe(0o600);
     expect(state.port).toBe(db.port);
-    expect(state.clusterDir).toBeUndefined(); // the scratch folder is reachable by the postgres user: no relocation
-    expect(messages).toEqual([expect.stringContaining(`${path.join(dataDir, "pg")}, listening on 127.0.0.1:${db.port}`)]);
+    const started = expect.stringContaining(`${path.join(state.clusterDir ?? dataDir, "pg")}, listening on 127.0.0.1:${db.port}`);
+    if (await checkoutReachable()) {
+      expect(state.clusterDir).toBeUndefined(); // the scratch folder is reachable by the postgres user: no relocation
+      expect(messages).toEqual([started]);
+    } else {
+      relocated.push(state.clusterDir!);
+      expect(state.clusterDir).toMatch(/^\/var\/lib\/connected-apps\/[0-9a-f]{12}$/);
+      expect(messages).toEqual([expect.stringContaining(`keeping the embedded cluster in ${state.clusterDir}`), started]);
+    }
     expect(messages.join("\n")).not.toContain(state.password);
   });
 
@@ -99,8 +123,9 @@ describe("ensureEmbeddedPostgres", () => {
 
   it("ignores a postmaster.pid whose pid now belongs to another process", async () => {
     // As after a container restart: the old postmaster's pid is reused (here by us).
-    const pidFile = path.join(dataDir, "pg", "postmaster.pid");
-    await fs.writeFile(pidFile, `${process.pid}\n${path.join(dataDir, "pg")}\n0\n1\n\n127.0.0.1\n0 0\nready\n`);
+    const pgDir = path.join(await clusterDirOf(dataDir), "pg");
+    const pidFile = path.join(pgDir, "postmaster.pid");
+    await fs.writeFile(pidFile, `${process.pid}\n${pgDir}\n0\n1\n\n127.0.0.1\n0 0\nready\n`);
     const db = await ensure(dataDir);
     expect(db.startedHere).toBe(true);
     expect(await query(db.url, "SELECT note FROM kept")).toEqual([{ note: "still here" }]);
@@ -108,7 +133,7 @@ describe("ensureEmbeddedPostgres", () => {
   });
 
   it("fails with the end of PostgreSQL's log when the server cannot start", async () => {
-    const conf = path.join(dataDir, "pg", "postgresql.conf");
+    const conf = path.join(await clusterDirOf(dataDir), "pg", "postgresql.conf");
     const original = await fs.readFile(conf, "utf8");
     await fs.appendFile(conf, "\nshared_buffers = 'lots'\n");
     try {
@@ -118,8 +143,6 @@ describe("ensureEmbeddedPostgres", () => {
     }
   });
 });
-
-const isRoot = process.getuid?.() === 0;
 
 describe.skipIf(!isRoot)("ensureEmbeddedPostgres as root under a 0700 directory", () => {
   const home = path.join(scratch, "home");
