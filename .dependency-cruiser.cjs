@@ -13,7 +13,7 @@ const layers = [
   ["env", "errors", "generated"],
   ["logger", "crypto", "validation", "db"],
   // Records that everything may write: sealed-column registry, audit, notifications, the job queue, outbound HTTP.
-  ["secrets", "audit", "notifications", "queue", "net", "health", "housekeeping"],
+  ["secrets", "audit", "notifications", "queue", "net", "web", "health", "housekeeping"],
   ["runtime", "api-keys", "connected-apps"],
   ["auth", "oauth"],
   ["http", "users", "tokens"],

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /**
@@ -15,6 +16,14 @@ const commaList = z.preprocess(
       : [],
   z.array(z.string()),
 );
+/** A TRUSTED_PROXIES entry: an IP address, or a network in CIDR notation. */
+function isAddressOrNetwork(entry: string): boolean {
+  const [address, bits, extra] = entry.split("/");
+  const version = isIP(address ?? "");
+  if (version === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
+}
 const positiveInt = (fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
 
@@ -38,6 +47,10 @@ const schema = z
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     ),
     INSECURE_OAUTH_HOSTS: commaList,
+    // Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks); none by default.
+    TRUSTED_PROXIES: commaList.pipe(
+      z.array(z.string().refine(isAddressOrNetwork, "each entry must be an IP address or a network such as 10.0.0.0/8")),
+    ),
     TOKEN_REFRESH_MARGIN_SECONDS: positiveInt(300),
     MAIL_MAX_MESSAGE_BYTES: positiveInt(26_214_400),
     HTTPS_PROXY: z.preprocess(emptyAsUndefined, z.url().optional()),

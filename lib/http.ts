@@ -5,6 +5,7 @@ import { logger } from "./logger";
 import { parseOrThrow } from "./validation";
 import { userFromRequest } from "./auth/current-user";
 import type { SignedInUser } from "./auth/sign-in";
+import { clientAddressOf } from "./web/client-address";
 
 /**
  * The one route wrapper: authentication and role, zod parsing of params,
@@ -102,8 +103,9 @@ async function readJsonBody(request: Request): Promise<unknown> {
   }
 }
 
+/** The client's address as the web server resolved it (TRUSTED_PROXIES; lib/web/client-address.ts). */
 export function clientIp(request: Request): string | null {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
+  return clientAddressOf(request.headers);
 }
 
 /** Database down: the driver's connection errors, whichever layer wraps them. */

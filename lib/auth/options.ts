@@ -5,6 +5,7 @@ import { env } from "#lib/env";
 import { AppError } from "#lib/errors";
 import { logger } from "#lib/logger";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { CLIENT_ADDRESS_HEADER } from "#lib/web/client-address";
 import { findActiveUser } from "./active-user";
 import { verifyCredentials, type SignedInUser } from "./sign-in";
 
@@ -14,9 +15,10 @@ declare module "next-auth" {
   }
 }
 
+/** next-auth hands authorize() the request's headers as a plain object. */
 function clientIp(headers: Record<string, unknown> | undefined): string | null {
-  const forwarded = headers?.["x-forwarded-for"];
-  return typeof forwarded === "string" ? (forwarded.split(",")[0]?.trim() ?? null) : null;
+  const address = headers?.[CLIENT_ADDRESS_HEADER];
+  return typeof address === "string" && address ? address : null;
 }
 
 /**

@@ -43,11 +43,10 @@ export async function launch(mode: "all" | "web"): Promise<void> {
 
   await buildIfNeeded(log);
   const port = String(runtime.config.PORT);
-  // Each child leads its own process group (`next start` forks the actual
-  // server): stopChild signals the group, and the order of shutdown stays ours
-  // rather than the terminal's.
-  const options = { stdio: "inherit", env: childProcessEnv(), detached: true } as const;
-  watch(spawn(process.execPath, [NEXT_BIN, "start", "-p", port], options), "web app");
+  // Each child leads its own process group: stopChild signals the group, and
+  // the order of shutdown stays ours rather than the terminal's.
+  const options = { stdio: "inherit", env: childProcessEnv({ NODE_ENV: "production" }), detached: true } as const;
+  watch(spawn(process.execPath, [TSX_BIN, "scripts/web-server.ts"], options), "web app");
   if (mode === "all") {
     watch(spawn(process.execPath, [TSX_BIN, "worker/main.ts"], options), "worker");
   }

@@ -14,7 +14,8 @@ export interface AppServer {
 }
 
 /**
- * Serves the production build with `next start` on a fresh database of its
+ * Serves the production build through the app's own web server
+ * (scripts/web-server.ts, as `npm start` does) on a fresh database of its
  * own, so each e2e file starts from a fresh install. Stopped after the file.
  */
 export async function startAppServer(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<AppServer> {
@@ -31,12 +32,12 @@ export async function startAppServer(options: { databaseUrl?: string; env?: Reco
   };
   const server = spawn(
     process.execPath,
-    [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/web-server.ts", "--hostname", "127.0.0.1"],
     {
       stdio: ["ignore", "ignore", "inherit"],
-      // `next start` runs the server in a child process: signal the whole group.
+      // The tsx CLI runs the server in a child process: signal the whole group.
       detached: true,
-      env: { ...process.env, ...env, NODE_ENV: "production", NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
+      env: { ...process.env, ...env, PORT: String(port), NODE_ENV: "production", NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
     },
   );
   registerCleanup(async () => {

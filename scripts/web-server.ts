@@ -1,0 +1,23 @@
+import { parseArgs } from "node:util";
+import { onShutdownSignal, runMain } from "#lib/runtime/run-main";
+
+// The web process: the production build behind our own HTTP server
+// (lib/web/serve-web-app.ts). Started by `npm start` and `npm run web`, which
+// boot first (database, migrations, secrets) and hand their environment down;
+// the e2e tests start it the same way. `--hostname` limits the address it
+// listens on (default: all, as `next start`); the port is PORT.
+runMain("Connected Apps web server", async () => {
+  const { values } = parseArgs({ options: { hostname: { type: "string" } }, strict: true });
+  const { env } = await import("#lib/env");
+  const { logger } = await import("#lib/logger");
+  const { serveWebApp } = await import("#lib/web/serve-web-app");
+  const server = await serveWebApp({ dir: process.cwd(), hostname: values.hostname, port: env().PORT });
+  logger.info({ port: env().PORT }, "web server listening");
+  onShutdownSignal(async () => {
+    // Stop taking connections; requests in flight finish (or are cut after 10 s).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    return 0;
+  });
+});
