@@ -13,7 +13,8 @@ import { clientAddressOf } from "./web/client-address";
  * with its catalogue status. Route files hold only the verb's work.
  */
 
-const MAX_JSON_BODY_BYTES = 1_048_576;
+/** Bodies larger than this are refused unless a route sets its own limit. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 type Auth = "public" | "user" | "admin";
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -38,6 +39,8 @@ interface RouteOptions<A extends Auth, PS, QS, BS> {
   params?: PS;
   query?: QS;
   body?: BS;
+  /** The largest body this route reads (default DEFAULT_MAX_BODY_BYTES); reading stops there, sent length or not. */
+  maxBodyBytes?: number;
 }
 
 type NextContext = { params: Promise<Record<string, string | string[]>> };
@@ -58,7 +61,7 @@ export function route<
       const query = options.query
         ? parseOrThrow(options.query, Object.fromEntries(new URL(request.url).searchParams), ["query"])
         : undefined;
-      const body = options.body ? parseOrThrow(options.body, await readJsonBody(request)) : undefined;
+      const body = options.body ? parseOrThrow(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) : undefined;
       const result = await handler({
         request,
         user: user as RouteContext<A, unknown, unknown, unknown>["user"],
@@ -83,24 +86,50 @@ async function authenticate(request: Request, auth: Auth): Promise<SignedInUser 
   return user;
 }
 
-async function readJsonBody(request: Request): Promise<unknown> {
+async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   // JSON only: a cross-site HTML form cannot send it without a CORS preflight,
   // which together with SameSite=Lax cookies keeps session-authenticated
   // writes safe without CSRF tokens.
   if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
     throw new AppError("validation_failed", "Send the body as JSON with Content-Type: application/json");
   }
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_JSON_BODY_BYTES) throw new AppError("payload_too_large", "The request body is larger than 1 MiB");
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) {
-    throw new AppError("payload_too_large", "The request body is larger than 1 MiB");
-  }
+  const text = (await readBodyWithLimit(request, limit)).toString("utf8");
   try {
     return JSON.parse(text);
   } catch {
     throw new AppError("validation_failed", "The request body is not valid JSON");
   }
+}
+
+function tooLarge(limit: number): AppError {
+  const size = limit >= 1_048_576 ? `${Math.round(limit / 1_048_576)} MiB` : `${Math.round(limit / 1024)} KiB`;
+  return new AppError("payload_too_large", `The request body is larger than ${size}`);
+}
+
+/**
+ * Reads a request body, and stops at `limit` bytes: a declared
+ * Content-Length above it is refused before anything is read, and a chunked
+ * body is cut off as soon as it passes it, so nobody can make the server hold
+ * more than `limit` bytes of one request.
+ */
+export async function readBodyWithLimit(request: Request, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return Buffer.alloc(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** The client's address as the web server resolved it (TRUSTED_PROXIES; lib/web/client-address.ts). */

@@ -4,12 +4,13 @@ import { forbidden, redirect } from "next/navigation";
 import { db } from "#lib/db";
 import { AppError } from "#lib/errors";
 import { authOptions } from "./options";
-import { findActiveUser, findUserByApiKey } from "./active-user";
+import { findUserByApiKey } from "./active-user";
 import type { SignedInUser } from "./sign-in";
 
+/** The session's user: the session callback (options.ts) has re-read them and checked the session version. */
 async function sessionUser(): Promise<SignedInUser | null> {
   const session = await getServerSession(authOptions());
-  return session?.user ? findActiveUser(db(), session.user.id) : null;
+  return session?.user ?? null;
 }
 
 /**

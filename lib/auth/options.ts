@@ -6,7 +6,7 @@ import { AppError } from "#lib/errors";
 import { logger } from "#lib/logger";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { CLIENT_ADDRESS_HEADER } from "#lib/web/client-address";
-import { findActiveUser } from "./active-user";
+import { endSessions, findActiveUser } from "./active-user";
 import { verifyCredentials, type SignedInUser } from "./sign-in";
 
 declare module "next-auth" {
@@ -45,7 +45,9 @@ export function authOptions(): NextAuthOptions {
             ip: clientIp(request?.headers),
           });
         } catch (error) {
-          if (error instanceof AppError && error.code === "unauthorized") return null;
+          // Over the limits while another attempt was counted at the same moment: refused like a wrong password
+          // (the next attempt gets 429 from the route before next-auth sees it).
+          if (error instanceof AppError && (error.code === "unauthorized" || error.code === "rate_limited")) return null;
           throw error;
         }
       },
@@ -95,16 +97,28 @@ export function authOptions(): NextAuthOptions {
           details: { method: "oidc" },
         });
         user.id = local.id;
+        (user as { sessionVersion?: number }).sessionVersion = local.sessionVersion;
         return true;
       },
+      // The token names the user and the session version it was issued at.
       async jwt({ token, user }) {
-        if (user) token.sub = user.id;
+        if (user) {
+          token.sub = user.id;
+          token.sessionVersion = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+        }
         return token;
       },
       async session({ session, token }) {
-        const user = token.sub ? await findActiveUser(db(), token.sub) : null;
+        const version = typeof token.sessionVersion === "number" ? token.sessionVersion : -1;
+        const user = token.sub ? await findActiveUser(db(), token.sub, version) : null;
         if (!user) return { expires: session.expires } satisfies Session;
         return { ...session, user };
+      },
+    },
+    events: {
+      // Signing out ends this session and every other of the user: a copy of the cookie is worth nothing after it.
+      async signOut({ token }) {
+        if (token?.sub) await endSessions(db(), token.sub);
       },
     },
   };

@@ -1,5 +1,6 @@
 import { db } from "#lib/db";
 import { logger } from "#lib/logger";
+import { deleteOldRateLimitCounters } from "#lib/auth/sign-in-limits";
 import { deleteExpiredAuthRequests } from "#lib/housekeeping/delete-expired-auth-requests";
 import { housekeepingJob } from "#lib/queue/contracts";
 import { handleJob } from "./job-handler";
@@ -7,4 +8,5 @@ import { handleJob } from "./job-handler";
 export const housekeeping = handleJob(housekeepingJob, async () => {
   const removed = await deleteExpiredAuthRequests(db());
   if (removed > 0) logger.info({ removed }, "deleted expired authorization requests");
+  await deleteOldRateLimitCounters(db());
 });

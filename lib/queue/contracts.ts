@@ -6,7 +6,7 @@ import { defineJobContract } from "./job-contract";
  * file per job, registered by the worker alone (lib/jobs/registry.ts).
  */
 
-/** Deletes expired authorization requests. One run at a time across all workers; it finishes in well under a minute. */
+/** Deletes expired authorization requests and spent sign-in counters. One run at a time across all workers; it finishes in well under a minute. */
 export const housekeepingJob = defineJobContract({
   name: "housekeeping",
   payload: z.object({}).passthrough(),

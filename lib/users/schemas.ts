@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "#lib/auth/password";
 
 // Shared by the forms, the REST API and the CLI: one definition of a valid user.
 export const emailSchema = z
@@ -8,8 +9,8 @@ export const emailSchema = z
 
 export const passwordSchema = z
   .string()
-  .min(10, "must be at least 10 characters")
-  .max(200, "must be at most 200 characters");
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
 export const roleSchema = z.enum(["admin", "user"]);
 

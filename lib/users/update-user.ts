@@ -18,6 +18,10 @@ export async function updateUser(
     // Without this an admin can lock every admin out of the install.
     throw new AppError("conflict", "You cannot disable yourself or take away your own admin role");
   }
+  // A new password, another role or a change of the enabled switch ends every
+  // session issued before it (lib/auth/options.ts compares session versions).
+  const endsSessions =
+    data.password !== undefined || (data.role !== undefined && data.role !== user.role) || (data.enabled !== undefined && data.enabled !== user.enabled);
   const updated = await db.user.update({
     where: { id: userId },
     data: {
@@ -25,6 +29,7 @@ export async function updateUser(
       role: data.role,
       enabled: data.enabled,
       passwordHash: data.password ? await hashPassword(data.password) : undefined,
+      ...(endsSessions ? { sessionVersion: { increment: 1 } } : {}),
     },
   });
   await recordAuditEvent(db, {

@@ -67,13 +67,18 @@ describe("sign-in, roles and API keys over HTTP", () => {
     expect(((await forbidden.json()) as { error: { code: string } }).error.code).toBe("forbidden");
   });
 
-  it("applies a role change and a disabled account at once, without a new sign-in", async () => {
+  it("applies a role change and a disabled account at once: the sessions issued before end", async () => {
     const { items } = (await (await admin.request("/api/v1/users")).json()) as { items: { id: string; email: string }[] };
     const carolId = items.find((user) => user.email === "carol@example.test")!.id;
-    const carol = new HttpSession(app.url);
+    let carol = new HttpSession(app.url);
     await carol.signIn("carol@example.test", "carol's passphrase");
+    expect((await carol.request("/api/v1/users")).status).toBe(403);
 
+    // A role change ends the session issued under the old role; the next one has the new role.
     await admin.request(`/api/v1/users/${carolId}`, { method: "PATCH", json: { role: "admin" } });
+    expect((await carol.request("/api/v1/users")).status).toBe(401);
+    carol = new HttpSession(app.url);
+    await carol.signIn("carol@example.test", "carol's passphrase");
     expect((await carol.request("/api/v1/users")).status).toBe(200);
 
     await admin.request(`/api/v1/users/${carolId}`, { method: "PATCH", json: { enabled: false } });

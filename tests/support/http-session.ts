@@ -4,10 +4,22 @@ export class HttpSession {
 
   constructor(readonly baseUrl: string) {}
 
+  /** The Cookie header this session sends. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  /** Another client holding a copy of this one's cookies (a stolen or copied cookie). */
+  copy(): HttpSession {
+    const other = new HttpSession(this.baseUrl);
+    for (const [name, value] of this.cookies) other.cookies.set(name, value);
+    return other;
+  }
+
   async request(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) {
-      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+      headers.set("cookie", this.cookieHeader());
     }
     let body = init.body;
     if (init.json !== undefined) {

@@ -1,0 +1,129 @@
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { startAppServer, type AppServer } from "#tests/support/app-server";
+import { HttpSession } from "#tests/support/http-session";
+import { postEndless } from "#tests/support/endless-post";
+
+let app: AppServer;
+let admin: HttpSession;
+
+async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: app.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function signOut(session: HttpSession): Promise<void> {
+  const { csrfToken } = (await (await session.request("/api/auth/csrf")).json()) as { csrfToken: string };
+  const response = await session.request("/api/auth/signout", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ csrfToken, json: "true" }),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function createUser(email: string, password: string): Promise<string> {
+  const response = await admin.request("/api/v1/users", { method: "POST", json: { email, password, role: "user" } });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+beforeAll(async () => {
+  app = await startAppServer();
+  admin = new HttpSession(app.url);
+  await admin.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await admin.signIn("ada@example.test", "a long passphrase");
+});
+
+describe("request bodies", () => {
+  // 64 MiB written at most; a route that stops at its limit answers after a few MiB (the limit and the sockets' buffers).
+  const STOPPED_EARLY = 16 * 1024 * 1024;
+
+  it("stop being read at the route's limit when no Content-Length is sent", async () => {
+    const result = await postEndless(`${app.url}/api/v1/setup`, { contentType: "application/json" });
+    expect(result.status).toBe(413);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: "payload_too_large" } });
+    expect(result.sentBytes).toBeLessThan(STOPPED_EARLY);
+  });
+
+  it("stop being read at the sign-in form's limit", async () => {
+    const result = await postEndless(`${app.url}/api/auth/callback/credentials`, { contentType: "application/x-www-form-urlencoded" });
+    expect(result.status).toBe(413);
+    expect(result.sentBytes).toBeLessThan(STOPPED_EARLY);
+  });
+
+  it("stop being read for a signed-in caller's write too", async () => {
+    const cookie = (await admin.request("/api/v1/me")).ok ? admin.cookieHeader() : "";
+    const result = await postEndless(`${app.url}/api/v1/users`, { contentType: "application/json", cookie });
+    expect(result.status).toBe(413);
+    expect(result.sentBytes).toBeLessThan(STOPPED_EARLY);
+  });
+
+  it("are refused at once when the declared length is over the limit", async () => {
+    const response = await fetch(`${app.url}/api/v1/setup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "a@example.test", password: "x".repeat(2 * 1024 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+  });
+});
+
+describe("password sign-in", () => {
+  it("checks at most 10 of 100 wrong passwords sent at once with one CSRF pair", async () => {
+    await createUser("target@example.test", "targets passphrase");
+    const attacker = new HttpSession(app.url);
+    const { csrfToken } = (await (await attacker.request("/api/auth/csrf")).json()) as { csrfToken: string };
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, async (_, index) => {
+        const response = await attacker.request("/api/auth/callback/credentials", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ email: "target@example.test", password: `guess ${index}`, csrfToken, json: "true" }),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+    const [checked] = await sql<{ count: number }>(
+      "SELECT count(*)::int AS count FROM audit_events WHERE action = 'sign_in_failed' AND target_id = $1 AND details->>'reason' = 'wrong_password'",
+      ["target@example.test"],
+    );
+    expect(checked!.count).toBe(10);
+  });
+});
+
+describe("sessions", () => {
+  it("end everywhere at sign-out: a copy of the cookie taken before no longer works", async () => {
+    await createUser("copied@example.test", "copied passphrase");
+    const browser = new HttpSession(app.url);
+    await browser.signIn("copied@example.test", "copied passphrase");
+    const copy = browser.copy();
+    expect((await copy.request("/api/v1/me")).status).toBe(200);
+    await signOut(browser);
+    expect((await copy.request("/api/v1/me")).status).toBe(401);
+    expect(await copy.sessionUser()).toBeUndefined();
+  });
+
+  it("end when an admin changes the user's password or role", async () => {
+    const userId = await createUser("changed@example.test", "changed passphrase");
+    for (const change of [{ password: "a new passphrase" }, { role: "admin" }]) {
+      const user = new HttpSession(app.url);
+      const password = change.password ? "changed passphrase" : "a new passphrase";
+      await user.signIn("changed@example.test", password);
+      expect([change, (await user.request("/api/v1/me")).status]).toEqual([change, 200]);
+      expect((await admin.request(`/api/v1/users/${userId}`, { method: "PATCH", json: change })).status).toBe(200);
+      expect([change, (await user.request("/api/v1/me")).status]).toEqual([change, 401]);
+    }
+    // A new sign-in works, with the new password and role.
+    const again = new HttpSession(app.url);
+    await again.signIn("changed@example.test", "a new passphrase");
+    expect(await (await again.request("/api/v1/me")).json()).toMatchObject({ role: "admin" });
+  });
+});
