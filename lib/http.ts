@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { AppError, errorBody } from "./errors";
+import { env } from "./env";
 import { logger } from "./logger";
 import { parseOrThrow } from "./validation";
 import { userFromRequest } from "./auth/current-user";
@@ -78,8 +79,30 @@ export function route<
   };
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Where a request was made, as the browser tells it: Sec-Fetch-Site (every
+ * current browser sends it), else Origin. "cross" for another site (a
+ * sibling subdomain included), "none" for an address typed or bookmarked,
+ * null when neither header is there: not a browser, so no cookie of a
+ * victim's either.
+ */
+export function requestSite(request: Request): "same-origin" | "none" | "cross" | null {
+  const site = request.headers.get("sec-fetch-site");
+  if (site) return site === "same-origin" ? "same-origin" : site === "none" ? "none" : "cross";
+  const origin = request.headers.get("origin");
+  if (!origin) return null;
+  return origin === new URL(env().APP_URL).origin || origin === new URL(request.url).origin ? "same-origin" : "cross";
+}
+
 async function authenticate(request: Request, auth: Auth): Promise<SignedInUser | null> {
   if (auth === "public") return null;
+  // A write with the session cookie must come from a page of this site (CSRF); API keys carry no cookie.
+  if (!request.headers.has("authorization") && !SAFE_METHODS.has(request.method)) {
+    const site = requestSite(request);
+    if (site === "cross" || site === "none") throw new AppError("forbidden", "Cross-site request refused: use the app's own pages, or an API key");
+  }
   const user = await userFromRequest(request);
   if (!user) throw new AppError("unauthorized", "Sign in or send an API key (Authorization: Bearer …)");
   if (auth === "admin" && user.role !== "admin") throw new AppError("forbidden", "This needs the admin role");

@@ -2,12 +2,13 @@ import { db } from "#lib/db";
 import { requirePageUser } from "#lib/auth/current-user";
 import { listConnections } from "#lib/tokens/list-connections";
 import { describeCallbackError } from "#lib/oauth/describe-callback-error";
+import { getAuthorizationFailure } from "#lib/oauth/exchange-authorization-code";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { ConnectionStatusBadge } from "#components/connection-status-badge";
 import { DisconnectButton } from "#components/disconnect-button";
 import { disconnectMessage } from "#lib/tokens/disconnect-connection";
 
-type Search = { error?: string; app?: string; provider_error?: string; aadsts?: string; disconnected?: string; revoked?: string };
+type Search = { failed?: string; error?: string; app?: string; disconnected?: string; revoked?: string };
 
 export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requirePageUser();
@@ -15,7 +16,11 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
   const apps = await db().connectedApp.findMany({ orderBy: { providerName: "asc" }, select: { id: true, providerName: true, status: true, preset: true, revocationUri: true } });
   const { items } = await listConnections(db(), { userId: user.id });
   const byApp = new Map(items.map((connection) => [connection.connectedAppId, connection]));
-  const failedApp = apps.find((app) => app.id === search.app);
+  // A failure is explained from its record (the user's own request), or, for an answer that matched
+  // none of theirs, from its code alone: nothing in the URL is shown as text.
+  const recorded = search.failed && /^[0-9a-f-]{36}$/i.test(search.failed) ? await getAuthorizationFailure(db(), search.failed, user.id) : null;
+  const failure = recorded ?? (search.error ? { connectedAppId: search.app, code: search.error, providerError: null, aadsts: null } : null);
+  const failedApp = apps.find((app) => app.id === failure?.connectedAppId);
   const disconnectedApp = apps.find((app) => app.id === search.disconnected);
   return (
     <>
@@ -24,13 +29,10 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
           {disconnectMessage(disconnectedApp, search.revoked === "1")}
         </div>
       )}
-      {search.error && (
+      {failure && (
         <div className="banner bad" role="alert" data-testid="connection-error">
           <strong>{failedApp ? `Connecting to ${failedApp.providerName} failed. ` : "Connecting failed. "}</strong>
-          {describeCallbackError(
-            { code: search.error, providerError: search.provider_error, aadsts: search.aadsts },
-            { redirectUri: failedApp ? redirectUriFor(failedApp.id) : undefined },
-          )}
+          {describeCallbackError(failure, { redirectUri: failedApp ? redirectUriFor(failedApp.id) : undefined })}
           {failedApp && (
             <>
               {" "}

@@ -9,9 +9,15 @@ export type CallbackErrorCode =
   | "exchange_failed"
   | "id_token_invalid";
 
-/** A refused callback: nothing was stored. `providerError` is the provider's OAuth code, if any. */
+/**
+ * A refused callback: nothing was stored. `providerError` is the provider's
+ * OAuth code, if any; `authRequestId` names the signed-in user's request on
+ * which the failure was recorded (not set when the answer matched no request
+ * of the signed-in user).
+ */
 export class CallbackError extends Error {
   override name = "CallbackError";
+  authRequestId?: string;
   constructor(
     readonly code: CallbackErrorCode,
     message: string,

@@ -54,23 +54,52 @@ export async function exchangeAuthorizationCode(
     throw new CallbackError("wrong_user", "This connection was started by another user of this app");
   }
 
-  const providerError = callbackUrl.searchParams.get("error");
-  if (providerError) {
-    const description = callbackUrl.searchParams.get("error_description");
-    logger.info({ connectedAppId: input.connectedAppId, providerError, description }, "provider refused the authorization");
-    throw new CallbackError("provider_error", "The provider refused the authorization", {
-      code: providerError.replace(/[^a-z_]/g, "").slice(0, 50),
-      aadsts: aadstsCode(description),
-    });
-  }
+  try {
+    const providerError = callbackUrl.searchParams.get("error");
+    if (providerError) {
+      const description = callbackUrl.searchParams.get("error_description");
+      logger.info({ connectedAppId: input.connectedAppId, providerError, description }, "provider refused the authorization");
+      throw new CallbackError("provider_error", "The provider refused the authorization", {
+        code: providerError.replace(/[^a-z_]/g, "").slice(0, 50),
+        aadsts: aadstsCode(description),
+      });
+    }
 
-  const app = await getConnectedAppOrThrow(db, input.connectedAppId);
-  const tokens = await exchangeCode(app, request, callbackUrl, state);
-  return {
-    authRequestId: request.id,
-    successPath: isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH,
-    tokens,
-  };
+    const app = await getConnectedAppOrThrow(db, input.connectedAppId);
+    const tokens = await exchangeCode(app, request, callbackUrl, state);
+    return {
+      authRequestId: request.id,
+      successPath: isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH,
+      tokens,
+    };
+  } catch (error) {
+    if (error instanceof CallbackError) await recordFailure(db, request.id, error);
+    throw error;
+  }
+}
+
+/**
+ * Keeps why the answer to a request of this user was refused, on the request,
+ * and names the request on the error: the connections page explains the
+ * failure from this record (getAuthorizationFailure), never from its URL.
+ */
+async function recordFailure(db: Db, authRequestId: string, error: CallbackError): Promise<void> {
+  await db.authRequest.update({
+    where: { id: authRequestId },
+    data: { failureCode: error.code, providerError: error.providerError?.code ?? null, providerAadsts: error.providerError?.aadsts ?? null },
+  });
+  error.authRequestId = authRequestId;
+}
+
+/** A failed authorization of this user, as recorded; null for anyone else's or an unknown id. */
+export async function getAuthorizationFailure(
+  db: Db,
+  authRequestId: string,
+  userId: string,
+): Promise<{ connectedAppId: string; code: string; providerError: string | null; aadsts: string | null } | null> {
+  const request = await db.authRequest.findUnique({ where: { id: authRequestId } });
+  if (!request || request.userId !== userId || !request.failureCode) return null;
+  return { connectedAppId: request.connectedAppId, code: request.failureCode, providerError: request.providerError, aadsts: request.providerAadsts };
 }
 
 /** A `{tenantid}` issuer's tenant, from the authorization response's `iss` (RFC 9207) when the provider sends one. */

@@ -54,5 +54,7 @@ export function explainProviderError(
   if (specific) return `${specific(context)} (Microsoft error AADSTS${aadsts})`;
   const general = error.code ? OAUTH_ERRORS[error.code] : undefined;
   if (general) return aadsts ? `${general} (Microsoft error AADSTS${aadsts})` : general;
-  return `The provider refused the request${error.code ? ` (${error.code})` : ""}${aadsts ? ` (Microsoft error AADSTS${aadsts})` : ""}.`;
+  // An unknown code is named only when it looks like an OAuth error code: never free text.
+  const code = error.code && /^[a-z_]{1,50}$/.test(error.code) ? error.code : null;
+  return `The provider refused the request${code ? ` (${code})` : ""}${aadsts ? ` (Microsoft error AADSTS${aadsts})` : ""}.`;
 }

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser } from "#tests/support/browser";
@@ -98,4 +100,55 @@ describe("Connected App by discovery, then Connect to … in Chromium", () => {
     await page.waitForSelector("text=Connect to Test IdP");
     expect(await page.textContent("[data-testid=connection-status]")).toBe("disconnected");
   });
+
+  it("does not start a flow for a link on another site: the user confirms on this site first", async () => {
+    // A hostile page on another site (localhost is another site than 127.0.0.1) that sends the browser to Connect.
+    const connectUrl = `${app.url}/api/v1/connected-apps/${appId}/connect?successUri=/connections`;
+    const hostile = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "text/html" });
+      response.end(`<!doctype html><title>Free prize</title><script>location.href = ${JSON.stringify(connectUrl)};</script>`);
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, "127.0.0.1", () => resolve()));
+    registerCleanup(() => new Promise<void>((resolve) => hostile.close(() => resolve())));
+    const hostileUrl = `http://localhost:${(hostile.address() as AddressInfo).port}/`;
+
+    const toProvider: string[] = [];
+    const watch = (request: { url(): string }) => {
+      if (request.url().startsWith(provider.issuer)) toProvider.push(request.url());
+    };
+    page.on("request", watch);
+    try {
+      await page.goto(hostileUrl);
+      await page.waitForURL(new RegExp(`/connections/connect/${appId}`));
+      expect(await page.textContent("h1")).toBe("Connect to Test IdP?");
+      expect(toProvider).toEqual([]);
+      expect(await connectionStatus()).toBe("disconnected");
+
+      // The button on this site is the user's deliberate act: the flow starts.
+      await page.click("[data-testid=confirm-connect]");
+      await page.waitForURL((url) => url.toString().startsWith(provider.issuer));
+      expect(toProvider.length).toBeGreaterThan(0);
+    } finally {
+      page.off("request", watch);
+    }
+  });
+
+  it("shows in its alert only what the server recorded, never text from the link", async () => {
+    await page.goto(
+      `${app.url}/connections?${new URLSearchParams({ error: "provider_error", provider_error: "Your account is suspended - call +1 555 0100", aadsts: "50011", app: appId })}`,
+    );
+    const alert = await page.textContent("[data-testid=connection-error]");
+    expect(alert).toContain("Connecting to Test IdP failed.");
+    expect(alert).not.toContain("suspended");
+    expect(alert).not.toContain("555");
+    expect(alert).not.toContain("AADSTS");
+  });
 });
+
+/** The user's connection status as the API reports it. */
+async function connectionStatus(): Promise<string | undefined> {
+  const session = new HttpSession(app.url);
+  await session.signIn("uma@example.test", "umas passphrase");
+  const { items } = (await (await session.request("/api/v1/connections")).json()) as { items: { status: string }[] };
+  return items[0]?.status;
+}

@@ -127,3 +127,35 @@ describe("sessions", () => {
     expect(await (await again.request("/api/v1/me")).json()).toMatchObject({ role: "admin" });
   });
 });
+
+describe("writes with the session cookie", () => {
+  it("are refused from another site (Origin or Sec-Fetch-Site), body-less POSTs included", async () => {
+    const user = new HttpSession(app.url);
+    await createUser("csrf@example.test", "csrf passphrase");
+    await user.signIn("csrf@example.test", "csrf passphrase");
+    const { items } = (await (await user.request("/api/v1/notifications")).json()) as { items: unknown[] };
+    expect(items).toEqual([]);
+    const someId = "00000000-0000-4000-8000-000000000000";
+    const writes: [string, string, unknown?][] = [
+      ["POST", `/api/v1/notifications/${someId}/read`],
+      ["POST", `/api/v1/email-accounts/${someId}/sync`],
+      ["POST", `/api/v1/email-accounts/${someId}/test`],
+      ["DELETE", `/api/v1/email-accounts/${someId}`],
+      ["POST", "/api/v1/email-accounts", { emailAddress: "x@example.test" }],
+    ];
+    for (const [method, path, json] of writes) {
+      for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "null" }]) {
+        const response = await user.request(path, { method, headers, ...(json ? { json } : {}) });
+        expect([method, path, headers, response.status]).toEqual([method, path, headers, 403]);
+      }
+      // From a page of this site the write gets through to its own checks (404 for the made-up id, 400 for the body).
+      const own = await user.request(path, { method, headers: { "sec-fetch-site": "same-origin", origin: app.url }, ...(json ? { json } : {}) });
+      expect([method, path, own.status]).not.toEqual([method, path, 403]);
+    }
+  });
+
+  it("from a script (no Origin, no Sec-Fetch-Site) or with an API key stay as they were", async () => {
+    const created = await admin.request("/api/v1/users", { method: "POST", json: { email: "script@example.test", password: "script passphrase", role: "user" } });
+    expect(created.status).toBe(201);
+  });
+});

@@ -19,12 +19,10 @@ function redirect(path: string): Response {
  */
 export async function GET(request: Request, context: { params: Promise<{ appId: string }> }): Promise<Response> {
   const { appId } = await context.params;
-  const failurePath = (error: CallbackError) => {
-    const query = new URLSearchParams({ error: error.code, app: appId });
-    if (error.providerError?.code) query.set("provider_error", error.providerError.code);
-    if (error.providerError?.aadsts) query.set("aadsts", error.providerError.aadsts);
-    return `/connections?${query}`;
-  };
+  // The page explains a failure from what was recorded for the user's request, or from the bare code
+  // when the answer matched none of theirs: never from text a link could carry.
+  const failurePath = (error: CallbackError) =>
+    `/connections?${new URLSearchParams(error.authRequestId ? { failed: error.authRequestId } : { error: error.code, app: appId })}`;
   try {
     if (!/^[0-9a-f-]{36}$/i.test(appId)) throw new CallbackError("unknown_state", "Unknown connected app");
     const user = await optionalPageUser();
