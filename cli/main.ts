@@ -5,7 +5,9 @@ const USAGE = `Usage: npm run cli -- <command>
   user create --email E --password P [--role admin|user] [--name N]
   user disable --email E
   user enable --email E
-  api-key create --email E [--name N]     prints the key once; only its hash is stored
+  api-key create --email E [--name N] [--expires-in-days D]
+                                          prints the key once (only its hash is stored); expires after D days (default 90, at most 730)
+  api-key revoke --prefix P               revokes the key whose first characters are P (as printed at creation)
   keys generate [--version V]             prints a new key entry for ENCRYPTION_KEYS
   keys rotate                             re-seals every secret with the first key of ENCRYPTION_KEYS
 `;

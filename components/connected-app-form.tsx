@@ -87,6 +87,10 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
   const [notice, setNotice] = useState<string | null>(null);
   const { busy, error, run } = useApiAction();
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setFields((current) => ({ ...current, [key]: value }));
+  // The server drops the saved secret when the app's endpoints move and no secret comes with them: say so first.
+  const saved = fieldsFrom(app);
+  const endpointsMoved = (["openidConfigurationUrl", ...ENDPOINTS.map(([key]) => key)] as const).some((key) => fields[key].trim() !== saved[key].trim());
+  const secretWillBeDropped = Boolean(app?.clientSecretSet) && endpointsMoved && fields.clientSecret === "";
 
   function choosePreset(preset: Preset) {
     setFields((current) => {
@@ -210,8 +214,14 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
         autoComplete="new-password"
         value={fields.clientSecret}
         placeholder={app?.clientSecretSet ? "set (leave empty to keep it)" : "not set"}
+        aria-describedby="clientSecretHint"
         onChange={(event) => set("clientSecret", event.target.value)}
       />
+      <p id="clientSecretHint" className={secretWillBeDropped ? "error" : "muted"} data-testid="client-secret-hint">
+        {secretWillBeDropped
+          ? "You changed where this app sends its secret: saving removes the saved client secret. Enter it again to keep one."
+          : "Changing an endpoint, the issuer or the OpenID configuration URL removes the saved secret unless you enter it again."}
+      </p>
       <label htmlFor="clientSecretExpiresAt">Client secret expires on (optional; you are warned 30 days before)</label>
       <input
         id="clientSecretExpiresAt"

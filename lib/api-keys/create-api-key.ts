@@ -2,6 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "#lib/db";
 import { AppError } from "#lib/errors";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { parseOrThrow } from "#lib/validation";
+import { createApiKeyInput, toPublicApiKey, type CreateApiKeyInput, type PublicApiKey } from "./schemas";
 
 const KEY_PREFIX = "cak_";
 const VISIBLE_LENGTH = KEY_PREFIX.length + 8;
@@ -10,32 +12,35 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
-export interface CreatedApiKey {
-  id: string;
+export interface CreatedApiKey extends PublicApiKey {
   /** The whole key: shown once, never stored. */
   key: string;
-  prefix: string;
 }
 
+/** Makes a key for a user (the CLI names them by address); it expires after `expiresInDays` (default 90). */
 export async function createApiKey(
   db: Db,
-  input: { email: string; name?: string },
+  input: CreateApiKeyInput & ({ userId: string } | { email: string }),
   actor: { id: string | null; ip?: string | null },
 ): Promise<CreatedApiKey> {
-  const user = await db.user.findUnique({ where: { email: input.email.toLowerCase() } });
-  if (!user) throw new AppError("not_found", `No user with the address ${input.email}`);
+  const { name, expiresInDays } = parseOrThrow(createApiKeyInput, { name: input.name, expiresInDays: input.expiresInDays });
+  const user =
+    "userId" in input
+      ? await db.user.findUnique({ where: { id: input.userId } })
+      : await db.user.findUnique({ where: { email: input.email.toLowerCase() } });
+  if (!user) throw new AppError("not_found", "email" in input ? `No user with the address ${input.email}` : "No such user");
   const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const prefix = key.slice(0, VISIBLE_LENGTH);
   const row = await db.apiKey.create({
-    data: { userId: user.id, name: input.name ?? "API key", prefix, hash: hashApiKey(key) },
+    data: { userId: user.id, name, prefix, hash: hashApiKey(key), expiresAt: new Date(Date.now() + expiresInDays * 86_400_000) },
   });
   await recordAuditEvent(db, {
     actorId: actor.id,
     action: "api_key.create",
     targetType: "api_key",
     targetId: row.id,
-    details: { userId: user.id, prefix },
+    details: { userId: user.id, prefix, name, expiresAt: row.expiresAt!.toISOString() },
     ip: actor.ip,
   });
-  return { id: row.id, key, prefix };
+  return { ...toPublicApiKey(row), key };
 }

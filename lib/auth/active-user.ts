@@ -23,7 +23,7 @@ export async function endSessions(db: Db, userId: string): Promise<void> {
 
 export async function findUserByApiKey(db: Db, key: string): Promise<SignedInUser | null> {
   const apiKey = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
-  if (!apiKey || apiKey.revokedAt) return null;
+  if (!apiKey || apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt.getTime() <= Date.now())) return null;
   const user = await findActiveUser(db, apiKey.userId);
   if (user && (!apiKey.lastUsedAt || Date.now() - apiKey.lastUsedAt.getTime() > 60_000)) {
     // Once a minute is enough to show "last used" without a write per request.

@@ -5,6 +5,7 @@ import { AppError } from "#lib/errors";
 import { logger } from "#lib/logger";
 import { bootRuntime } from "#lib/runtime/boot";
 import { createApiKey } from "#lib/api-keys/create-api-key";
+import { revokeApiKey } from "#lib/api-keys/revoke-api-key";
 import { rotateKeys } from "#lib/secrets/rotate-keys";
 import { createUser } from "#lib/users/create-user";
 import { updateUser } from "#lib/users/update-user";
@@ -19,9 +20,11 @@ const options = {
   role: { type: "string" },
   name: { type: "string" },
   version: { type: "string" },
+  "expires-in-days": { type: "string" },
+  prefix: { type: "string" },
 } as const;
 
-type Values = { email?: string; password?: string; role?: string; name?: string; version?: string };
+type Values = { email?: string; password?: string; role?: string; name?: string; version?: string; "expires-in-days"?: string; prefix?: string };
 
 /**
  * Every command the CLI knows, and what it does once the runtime is up. A
@@ -39,8 +42,16 @@ const bootedCommands: Record<string, (values: Values) => Promise<string>> = {
   "user disable": (values) => setEnabled(values, false),
   "user enable": (values) => setEnabled(values, true),
   async "api-key create"(values) {
-    const created = await createApiKey(db(), { email: required(values.email, "--email"), name: values.name }, CLI_ACTOR);
-    return `${created.key}\n\nThis is the only time the key is shown. Send it as: Authorization: Bearer <key>`;
+    const created = await createApiKey(
+      db(),
+      { email: required(values.email, "--email"), name: values.name, expiresInDays: values["expires-in-days"] },
+      CLI_ACTOR,
+    );
+    return `${created.key}\n\nThis is the only time the key is shown. Send it as: Authorization: Bearer <key>\nIt expires on ${created.expiresAt}; revoke it with: npm run cli -- api-key revoke --prefix ${created.prefix}`;
+  },
+  async "api-key revoke"(values) {
+    const revoked = await revokeApiKey(db(), { prefix: required(values.prefix, "--prefix") }, { ...CLI_ACTOR, role: "admin" });
+    return `Revoked ${revoked.prefix}… (${revoked.name})`;
   },
   async "keys rotate"() {
     const result = await rotateKeys(db(), keyring());

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startAppServer, type AppServer } from "#tests/support/app-server";
 import { HttpSession } from "#tests/support/http-session";
@@ -122,5 +123,62 @@ describe("sign-in, roles and API keys over HTTP", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("email: must be an email address");
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("makes API keys with an expiry over the API, lists them without the key, and revokes them at once", async () => {
+    const created = await admin.request("/api/v1/api-keys", { method: "POST", json: { name: "reporting", expiresInDays: 30 } });
+    expect(created.status).toBe(201);
+    const key = (await created.json()) as { id: string; key: string; prefix: string; expiresAt: string; status: string };
+    expect(key.key).toMatch(/^cak_/);
+    expect(key.status).toBe("active");
+    const days = (new Date(key.expiresAt).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    expect((await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${key.key}` } })).status).toBe(200);
+
+    const listed = (await (await admin.request("/api/v1/api-keys")).json()) as { items: Record<string, unknown>[] };
+    const row = listed.items.find((item) => item.id === key.id)!;
+    expect(row).toMatchObject({ name: "reporting", prefix: key.prefix, status: "active" });
+    expect(JSON.stringify(listed)).not.toContain(key.key);
+
+    expect((await admin.request(`/api/v1/api-keys/${key.id}`, { method: "DELETE" })).status).toBe(200);
+    expect((await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${key.key}` } })).status).toBe(401);
+
+    const tooLong = await admin.request("/api/v1/api-keys", { method: "POST", json: { expiresInDays: 3650 } });
+    expect(tooLong.status).toBe(400);
+  });
+
+  it("refuses an expired API key, and revokes a key from the CLI by its prefix", async () => {
+    const created = runCli(["api-key", "create", "--email", "ada@example.test", "--expires-in-days", "1"], app.env);
+    expect(created.status).toBe(0);
+    const key = /cak_[A-Za-z0-9_-]+/.exec(created.stdout)![0];
+    expect(created.stdout).toContain("It expires on");
+    const authorized = { headers: { authorization: `Bearer ${key}` } };
+    expect((await fetch(`${app.url}/api/v1/me`, authorized)).status).toBe(200);
+
+    const client = new pg.Client({ connectionString: app.databaseUrl });
+    await client.connect();
+    try {
+      await client.query("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE prefix = $1", [key.slice(0, 12)]);
+      expect((await fetch(`${app.url}/api/v1/me`, authorized)).status).toBe(401);
+      await client.query("UPDATE api_keys SET expires_at = now() + interval '1 day' WHERE prefix = $1", [key.slice(0, 12)]);
+    } finally {
+      await client.end();
+    }
+    expect((await fetch(`${app.url}/api/v1/me`, authorized)).status).toBe(200);
+    const revoked = runCli(["api-key", "revoke", "--prefix", key.slice(0, 12)], app.env);
+    expect(revoked.status).toBe(0);
+    expect((await fetch(`${app.url}/api/v1/me`, authorized)).status).toBe(401);
+  });
+
+  it("lets a user revoke only their own keys", async () => {
+    const created = (await (await admin.request("/api/v1/api-keys", { method: "POST", json: { name: "admin's" } })).json()) as { id: string };
+    const erin = new HttpSession(app.url);
+    await erin.signIn("erin@example.test", "erins passphrase");
+    expect((await erin.request(`/api/v1/api-keys/${created.id}`, { method: "DELETE" })).status).toBe(404);
+    const own = (await (await erin.request("/api/v1/api-keys", { method: "POST", json: {} })).json()) as { id: string; expiresAt: string };
+    expect((new Date(own.expiresAt).getTime() - Date.now()) / 86_400_000).toBeGreaterThan(89.9);
+    expect(((await (await erin.request("/api/v1/api-keys")).json()) as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([own.id]);
+    expect((await erin.request(`/api/v1/api-keys/${own.id}`, { method: "DELETE" })).status).toBe(200);
   });
 });

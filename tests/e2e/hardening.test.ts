@@ -144,7 +144,8 @@ describe("writes with the session cookie", () => {
       ["POST", "/api/v1/email-accounts", { emailAddress: "x@example.test" }],
     ];
     for (const [method, path, json] of writes) {
-      for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "null" }]) {
+      const foreign: Record<string, string>[] = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "null" }];
+      for (const headers of foreign) {
         const response = await user.request(path, { method, headers, ...(json ? { json } : {}) });
         expect([method, path, headers, response.status]).toEqual([method, path, headers, 403]);
       }
