@@ -21,3 +21,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
 export function hasControlCharacters(value: string): boolean {
   return [...value].some((character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f);
 }
+
+/**
+ * For z.strictObject: a body field the route does not know is refused, named
+ * (a client that sends `attachments` to a route without them must hear so,
+ * not see the message go out without them).
+ */
+export const UNKNOWN_FIELDS = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === "unrecognized_keys" && issue.keys ? `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}` : undefined,
+};

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UNKNOWN_FIELDS } from "#lib/validation";
 
 /** How long a new key lives unless its maker says otherwise, and the longest it may. */
 export const DEFAULT_API_KEY_DAYS = 90;
@@ -12,7 +13,7 @@ export const createApiKeyInput = z.strictObject({
     .min(1, "must be at least 1 day")
     .max(MAX_API_KEY_DAYS, `must be at most ${MAX_API_KEY_DAYS} days`)
     .default(DEFAULT_API_KEY_DAYS),
-});
+}, UNKNOWN_FIELDS);
 export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;
 
 /** What the API and pages show of a key: never the key or its hash. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UNKNOWN_FIELDS } from "#lib/validation";
 
 // Shared by the admin form, the REST API and the domain functions.
 
@@ -55,7 +56,7 @@ const fields = {
   pkce: z.boolean(),
 };
 
-export const createConnectedAppInput = z.object({
+export const createConnectedAppInput = z.strictObject({
   ...fields,
   preset: presetSchema.default("generic"),
   tenant: fields.tenant.optional(),
@@ -73,23 +74,23 @@ export const createConnectedAppInput = z.object({
   scopes: fields.scopes.optional(),
   queryParameters: fields.queryParameters.optional(),
   pkce: fields.pkce.optional(),
-});
+}, UNKNOWN_FIELDS);
 export type CreateConnectedAppInput = z.input<typeof createConnectedAppInput>;
 
 /** Every field optional; `clientSecret: null` removes the secret, leaving it out keeps it. */
 export const updateConnectedAppInput = z
-  .object({
+  .strictObject({
     ...fields,
     preset: presetSchema,
     tenant: fields.tenant.nullable(),
     openidConfigurationUrl: fields.openidConfigurationUrl.nullable(),
     issuer: fields.issuer.nullable(),
     clientSecret: fields.clientSecret.nullable(),
-  })
+  }, UNKNOWN_FIELDS)
   .partial();
 export type UpdateConnectedAppInput = z.input<typeof updateConnectedAppInput>;
 
-export const discoveryInput = z.object({ url: endpoint });
+export const discoveryInput = z.strictObject({ url: endpoint }, UNKNOWN_FIELDS);
 
 export interface PublicConnectedApp {
   id: string;

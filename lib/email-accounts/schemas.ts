@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hasControlCharacters } from "#lib/validation";
+import { hasControlCharacters, UNKNOWN_FIELDS } from "#lib/validation";
 
 // The Email Account body of the REST API (README, "REST API"), shared by the form and the API.
 
@@ -10,12 +10,12 @@ const host = z
   .max(253)
   .regex(/^[A-Za-z0-9.:[\]-]+$/, "must be a host name or an IP address");
 
-const endpoint = z.object({
+const endpoint = z.strictObject({
   host,
   port: z.number().int().min(1).max(65535),
   security: z.enum(["tls", "starttls", "none"]),
   login: z.string().trim().min(1, "is required").max(320),
-});
+}, UNKNOWN_FIELDS);
 
 const folder = z
   .string()
@@ -24,7 +24,7 @@ const folder = z
   .max(255)
   .refine((value) => !hasControlCharacters(value), "must not contain control characters");
 
-export const emailAccountFields = z.object({
+export const emailAccountFields = z.strictObject({
   emailAddress: z.email({ error: "must be an email address" }).max(320),
   displayName: z.string().trim().max(200).default(""),
   authMethod: z.enum(["oauth", "password"]),
@@ -40,23 +40,23 @@ export const emailAccountFields = z.object({
   useIdle: z.boolean().default(true),
   pollIntervalSeconds: z.number().int().min(10).max(86_400).default(60),
   initialSync: z
-    .object({
+    .strictObject({
       since: z.coerce.date().optional(),
       newest: z.number().int().min(1).max(1_000_000).optional(),
-    })
+    }, UNKNOWN_FIELDS)
     .refine((value) => !(value.since && value.newest), "give since or newest, not both")
     .default({}),
   sendLimits: z
-    .object({
+    .strictObject({
       perMinute: z.number().int().min(1).max(100_000),
       connections: z.number().int().min(1).max(50),
-    })
+    }, UNKNOWN_FIELDS)
     .default({ perMinute: 30, connections: 3 }),
   alwaysUseAccountAddressAsSender: z.boolean().default(false),
   alwaysUseAccountNameAsSenderName: z.boolean().default(false),
   // Admins only (lib/email-accounts/default-outgoing.ts); setting it clears it on every other account.
   isDefaultOutgoing: z.boolean().default(false),
-});
+}, UNKNOWN_FIELDS);
 
 function checkAuth(value: { authMethod?: string; connectedAppId?: string | null; password?: string }, ctx: z.RefinementCtx, creating: boolean) {
   if (value.authMethod === "oauth" && !value.connectedAppId) {
@@ -85,7 +85,7 @@ function withoutDefaults<S extends z.ZodRawShape>(shape: S): WithoutDefaults<S> 
 
 /** Partial update: a field left out keeps its value; `imap` and `smtp` are replaced whole when given. */
 export const updateEmailAccountInput = z
-  .object(withoutDefaults(emailAccountFields.shape))
+  .strictObject(withoutDefaults(emailAccountFields.shape), UNKNOWN_FIELDS)
   .partial()
   .extend({
     password: z.string().min(1).max(1000).nullable().optional(),

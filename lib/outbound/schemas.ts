@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { OutboundMessage } from "#lib/generated/prisma/client";
-import { hasControlCharacters } from "#lib/validation";
+import { hasControlCharacters, UNKNOWN_FIELDS } from "#lib/validation";
 
 // The outbound body and record of the REST API (README, "REST API").
 
@@ -42,7 +42,7 @@ const messageIdRef = z
   .refine((value) => /^<[^<>\s]+@[^<>\s]+>$/.test(value), "must be a Message-ID like <id@example.com>");
 
 export const outboundInput = z
-  .object({
+  .strictObject({
     to: recipients.min(1, "needs at least one recipient"),
     cc: recipients.optional(),
     bcc: recipients.optional(),
@@ -63,7 +63,7 @@ export const outboundInput = z
     inReplyTo: messageIdRef.optional(),
     references: z.array(messageIdRef).max(100, "must list at most 100 Message-IDs").optional(),
     idempotencyKey: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
-  })
+  }, UNKNOWN_FIELDS)
   .superRefine((value, ctx) => {
     if (!value.text && !value.html) {
       ctx.addIssue({ code: "custom", path: ["text"], message: "give text or html (or both): the message has no body" });

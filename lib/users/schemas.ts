@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UNKNOWN_FIELDS } from "#lib/validation";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "#lib/auth/password";
 
 // Shared by the forms, the REST API and the CLI: one definition of a valid user.
@@ -14,23 +15,23 @@ export const passwordSchema = z
 
 export const roleSchema = z.enum(["admin", "user"]);
 
-export const createUserInput = z.object({
+export const createUserInput = z.strictObject({
   email: emailSchema,
   name: z.string().trim().max(120).optional(),
   password: passwordSchema,
   role: roleSchema.default("user"),
-});
+}, UNKNOWN_FIELDS);
 export type CreateUserInput = z.input<typeof createUserInput>;
 
 export const firstAdminInput = createUserInput.omit({ role: true });
 
 export const updateUserInput = z
-  .object({
+  .strictObject({
     name: z.string().trim().max(120).optional(),
     role: roleSchema.optional(),
     enabled: z.boolean().optional(),
     password: passwordSchema.optional(),
-  })
+  }, UNKNOWN_FIELDS)
   .refine((value) => Object.values(value).some((field) => field !== undefined), {
     error: "nothing to change",
   });

@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startAppServer, type AppServer } from "#tests/support/app-server";
@@ -158,5 +161,59 @@ describe("writes with the session cookie", () => {
   it("from a script (no Origin, no Sec-Fetch-Site) or with an API key stay as they were", async () => {
     const created = await admin.request("/api/v1/users", { method: "POST", json: { email: "script@example.test", password: "script passphrase", role: "user" } });
     expect(created.status).toBe(201);
+  });
+});
+
+describe("request bodies with fields a route does not know", () => {
+  // Every route that takes a body, found in app/: a new one is covered without editing this file.
+  function routesWithBodies(): { method: string; path: string }[] {
+    const found: { method: string; path: string }[] = [];
+    const walk = (dir: string, segments: string[]) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) {
+          walk(path.join(dir, entry.name), [...segments, entry.name.startsWith("[") ? randomUUID() : entry.name]);
+        } else if (entry.name === "route.ts") {
+          const source = readFileSync(path.join(dir, entry.name), "utf8");
+          for (const match of source.matchAll(/export const (POST|PUT|PATCH|DELETE) = route\(\{([^}]*)\}/g)) {
+            if (/\bbody\b/.test(match[2]!)) found.push({ method: match[1]!, path: `/${segments.join("/")}` });
+          }
+        }
+      }
+    };
+    walk(path.resolve("app"), []);
+    return found;
+  }
+
+  it("are refused with 400 validation_failed naming the field, on every route with a body", async () => {
+    const routes = routesWithBodies();
+    expect(routes.map((route) => `${route.method} ${route.path.replace(/[0-9a-f-]{36}/g, ":id")}`)).toEqual(
+      expect.arrayContaining(["POST /api/v1/setup", "POST /api/v1/users", "PATCH /api/v1/users/:id", "POST /api/v1/email-accounts/:id/outbound"]),
+    );
+    for (const route of routes) {
+      const response = await admin.request(route.path, { method: route.method, json: { zzzUnknownField: 1 } });
+      const body = (await response.json()) as { error?: { code: string; message: string } };
+      expect([route, response.status, body.error?.code]).toEqual([route, 400, "validation_failed"]);
+      expect([route, body.error?.message]).toEqual([route, expect.stringContaining("unknown field: zzzUnknownField")]);
+    }
+  });
+
+  it("are refused inside nested objects too, and nothing is stored", async () => {
+    const accounts = (await (await admin.request("/api/v1/email-accounts")).json()) as { items: unknown[] };
+    const response = await admin.request("/api/v1/email-accounts", {
+      method: "POST",
+      json: {
+        emailAddress: "nested@example.test",
+        authMethod: "password",
+        password: "secret",
+        imap: { host: "imap.example.test", port: 993, security: "tls", login: "nested@example.test", tlsRejectUnauthorized: false },
+        smtp: { host: "smtp.example.test", port: 465, security: "tls", login: "nested@example.test" },
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { issues: { path: string; message: string }[] } }).error.issues).toContainEqual({
+      path: "imap",
+      message: "unknown field: tlsRejectUnauthorized",
+    });
+    expect(((await (await admin.request("/api/v1/email-accounts")).json()) as { items: unknown[] }).items).toHaveLength(accounts.items.length);
   });
 });
