@@ -4,9 +4,9 @@ import { db } from "#lib/db";
 import { env } from "#lib/env";
 import { AppError } from "#lib/errors";
 import { logger } from "#lib/logger";
-import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { CLIENT_ADDRESS_HEADER } from "#lib/web/client-address";
 import { endSessions, findActiveUser } from "./active-user";
+import { matchCompanyUser } from "./company-sign-in";
 import { verifyCredentials, type SignedInUser } from "./sign-in";
 
 declare module "next-auth" {
@@ -82,20 +82,18 @@ export function authOptions(): NextAuthOptions {
     },
     callbacks: {
       // Company sign-in admits only people who already have an enabled user
-      // here (matched by verified email): the IdP proves who they are, an
-      // admin decides what they may do.
-      async signIn({ user, account }) {
+      // here, bound to their IdP subject (lib/auth/company-sign-in.ts): the IdP
+      // proves who they are, an admin decides what they may do.
+      async signIn({ user, account, profile }) {
         if (account?.provider !== "oidc") return true;
-        const email = user.email?.toLowerCase();
-        const local = email ? await db().user.findUnique({ where: { email } }) : null;
-        if (!local || !local.enabled) return "/login?error=AccessDenied";
-        await recordAuditEvent(db(), {
-          actorId: local.id,
-          action: "sign_in",
-          targetType: "user",
-          targetId: local.id,
-          details: { method: "oidc" },
+        const claims = (profile ?? {}) as { sub?: string; email?: string; email_verified?: unknown };
+        const local = await matchCompanyUser(db(), {
+          issuer: config.AUTH_OIDC_ISSUER!,
+          subject: claims.sub ?? user.id,
+          email: claims.email ?? null,
+          emailVerified: claims.email_verified,
         });
+        if (!local) return "/login?error=AccessDenied";
         user.id = local.id;
         (user as { sessionVersion?: number }).sessionVersion = local.sessionVersion;
         return true;

@@ -73,6 +73,8 @@ export interface TestProvider {
   setRotateRefreshTokens(on: boolean): void;
   /** Lifetime of access tokens (user and client-credentials) issued from now on; default 3600. */
   setAccessTokenTtl(seconds: number): void;
+  /** Overrides claims of an account (its login) from now on: another email, an unverified one. */
+  setAccountClaims(login: string, claims: { email?: string; email_verified?: boolean }): void;
   /**
    * `"503"`: the token endpoint answers 503 `{"error":"temporarily_unavailable"}`;
    * `"refuse"`: the listener is closed and the port refuses connections (every endpoint);
@@ -234,6 +236,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
   };
   const counters = new Map<string, number>();
   const clients = new Map<string, TestClient>();
+  const claimOverrides = new Map<string, { email?: string; email_verified?: boolean }>();
   const store = new MemoryStore();
 
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
@@ -273,7 +276,7 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
       accountId: sub,
       claims: () => {
         const email = testAccountEmail(sub);
-        return { sub, email, email_verified: true, name: `Test ${email.slice(0, email.indexOf("@"))}`, tid: tenantClaim };
+        return { sub, email, email_verified: true, name: `Test ${email.slice(0, email.indexOf("@"))}`, tid: tenantClaim, ...claimOverrides.get(sub) };
       },
     }),
     extraTokenClaims: (_ctx, token) => {
@@ -411,6 +414,10 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
 
     setRotateRefreshTokens(on) {
       state.rotateRefreshTokens = on;
+    },
+
+    setAccountClaims(login, claims) {
+      claimOverrides.set(login, claims);
     },
 
     setAccessTokenTtl(seconds) {
