@@ -17,6 +17,26 @@ export function assertMaySetDefaultOutgoing(value: boolean | undefined, caller: 
 }
 
 /**
+ * The default outgoing account writes to every user in the app's name: once
+ * an account is it, only admins may change it (its address, name or server
+ * would otherwise be its owner's to point anywhere). Its owner may still
+ * withdraw it, alone in the request (`isDefaultOutgoing: false`), or delete it.
+ */
+export function assertMayChangeDefaultOutgoing(
+  current: { isDefaultOutgoing: boolean },
+  change: Record<string, unknown>,
+  caller: SignedInUser,
+): void {
+  if (!current.isDefaultOutgoing || caller.role === "admin") return;
+  const fields = Object.keys(change).filter((key) => change[key] !== undefined);
+  if (fields.length === 1 && fields[0] === "isDefaultOutgoing" && change.isDefaultOutgoing === false) return;
+  throw new AppError(
+    "forbidden",
+    "This is the default outgoing account, which sends the app's own mail: only admins may change it. You may withdraw it (isDefaultOutgoing: false) or delete it.",
+  );
+}
+
+/**
  * Inside the transaction that sets the flag on `accountId`: clears it on every
  * other account first, so there is at most one. The partial unique index
  * `email_accounts_one_default_outgoing` guarantees that; the lock makes two

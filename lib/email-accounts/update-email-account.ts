@@ -3,17 +3,26 @@ import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import type { SignedInUser } from "#lib/auth/sign-in";
 import { parseOrThrow } from "#lib/validation";
 import { checkAccountReferences } from "./check-account-references";
-import { assertMaySetDefaultOutgoing, clearOtherDefaultOutgoing } from "./default-outgoing";
+import { assertMayChangeDefaultOutgoing, assertMaySetDefaultOutgoing, clearOtherDefaultOutgoing } from "./default-outgoing";
 import { sealMailPassword } from "./create-email-account";
 import { getEmailAccountOrThrow } from "./get-email-account-or-throw";
 import { updateEmailAccountInput, type PublicEmailAccount, type UpdateEmailAccountInput } from "./schemas";
 import { toPublicEmailAccount } from "./to-public-email-account";
+import { CONNECTION_PAUSE_PREFIX } from "#lib/mail/follow-connection-status";
+import { OWNER_PAUSE_PREFIX } from "#lib/mail/follow-owner-status";
 import { announceAccountChanged } from "#lib/mail/notify-workers";
 
+/** Pauses that editing the account cannot lift: the worker's reconcilers set and lift them. */
+function pausedByReconciler(reason: string | null): boolean {
+  return reason !== null && (reason.startsWith(CONNECTION_PAUSE_PREFIX) || reason.startsWith(OWNER_PAUSE_PREFIX));
+}
+
 /**
- * Changes an account. A saved change also resumes paused sides and clears
- * the failure counts: the owner fixed something, and the worker pauses again
- * at once if the problem (say, a connection needing reauthorisation) remains.
+ * Changes an account. A saved change also resumes sides paused for what the
+ * owner can fix here (repeated sign-in failures, settings) and clears the
+ * failure counts; a pause that follows the connection (reconnect needed) or
+ * a disabled user stays until that is fixed, as the worker would only set it
+ * again.
  */
 export async function updateEmailAccount(
   db: Db,
@@ -25,6 +34,7 @@ export async function updateEmailAccount(
   const data = parseOrThrow(updateEmailAccountInput, input);
   const current = await getEmailAccountOrThrow(db, id, caller);
   assertMaySetDefaultOutgoing(data.isDefaultOutgoing, caller);
+  assertMayChangeDefaultOutgoing(current, data, caller);
   const merged = {
     authMethod: data.authMethod ?? current.authMethod,
     connectedAppId: data.connectedAppId !== undefined ? data.connectedAppId : current.connectedAppId,
@@ -58,10 +68,8 @@ export async function updateEmailAccount(
         alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
         alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
         isDefaultOutgoing: data.isDefaultOutgoing,
-        incomingStatus: "active",
-        outgoingStatus: "active",
-        incomingPausedReason: null,
-        outgoingPausedReason: null,
+        ...(!pausedByReconciler(current.incomingPausedReason) && { incomingStatus: "active", incomingPausedReason: null }),
+        ...(!pausedByReconciler(current.outgoingPausedReason) && { outgoingStatus: "active", outgoingPausedReason: null }),
         incomingFailures: 0,
         outgoingFailures: 0,
       },

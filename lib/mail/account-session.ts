@@ -5,7 +5,7 @@ import type { EmailAccount } from "#lib/generated/prisma/client";
 import { createImapClient } from "./connect-imap";
 import { explainMailError, type MailFailure } from "./explain-mail-error";
 import { mailCredentials } from "./mail-credentials";
-import { recordAuthFailure, recordSideSuccess } from "./side-status";
+import { pauseSide, recordAuthFailure, recordSideSuccess } from "./side-status";
 import { followConnectionStatus } from "./follow-connection-status";
 import { LeaseLostError, syncFolder, type SyncLease } from "./sync-folder";
 
@@ -92,7 +92,10 @@ export class AccountSession {
           continue;
         }
         rejectedToken = undefined;
-        const verdict = await this.recordFailure(failure).catch(() => "retry" as const);
+        const verdict = await this.recordFailure(failure).catch((recordError: unknown) => {
+          logger.warn({ emailAccountId: this.accountId, err: recordError }, "could not record the IMAP failure; retrying");
+          return "retry" as const;
+        });
         if (verdict !== "retry") {
           endReason = verdict;
           break;
@@ -112,6 +115,9 @@ export class AccountSession {
     if (failure.kind === "reauth") {
       // The connection itself needs the user: both sides stop until a reconnect.
       await followConnectionStatus(this.db);
+      // No connection row to follow (its user is gone): the side pauses with the reason, or the next claim would try again.
+      const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId }, select: { incomingStatus: true } });
+      if (account && account.incomingStatus !== "paused") await pauseSide(this.db, this.accountId, "incoming", failure.error);
       return "needs reauthorisation";
     }
     if (failure.kind === "auth" || failure.kind === "config") {
@@ -130,7 +136,11 @@ export class AccountSession {
       const folders = pollDue || !account.useIdle ? account.folders : account.folders.filter((folder) => folder === "INBOX");
       for (const folder of folders) await syncFolder(this.db, client, account, folder, this.lease);
       if (pollDue) lastPoll = Date.now();
-      await this.db.emailAccount.update({ where: { id: this.accountId }, data: { incomingStatus: "active", lastSyncAt: new Date() } });
+      // Synced: the side is active again, unless a pause was set meanwhile (a heartbeat's reconcile), which stands.
+      await this.db.$executeRaw`
+        UPDATE email_accounts SET last_sync_at = now(), updated_at = now(),
+               incoming_status = CASE WHEN incoming_status = 'paused' THEN incoming_status ELSE 'active'::"MailSideStatus" END
+         WHERE id = ${this.accountId}::uuid`;
       if (this.stopped) return;
       if (account.useIdle && account.folders.includes("INBOX")) {
         await this.idleOnInbox(client, others.length > 0 ? account.pollIntervalSeconds * 1000 : 5 * 60_000);

@@ -1,5 +1,6 @@
 import type { Db } from "#lib/db";
 import { notify } from "#lib/notifications/notify";
+import { OWNER_PAUSE_PREFIX } from "./follow-owner-status";
 
 /** Reasons starting with this pause both sides for the connection; a reconnect lifts exactly these. */
 export const CONNECTION_PAUSE_PREFIX = "Reconnect needed: ";
@@ -28,6 +29,8 @@ export async function followConnectionStatus(db: Db): Promise<{ paused: number; 
        AND t.status IN ('needs_reauth', 'disconnected')
        AND NOT (a.incoming_status = 'paused' AND a.outgoing_status = 'paused'
                 AND a.incoming_paused_reason LIKE ${CONNECTION_PAUSE_PREFIX} || '%')
+       -- A pause for a disabled user (follow-owner-status.ts) stays until the user is enabled.
+       AND COALESCE(a.incoming_paused_reason, '') NOT LIKE ${OWNER_PAUSE_PREFIX} || '%'
     RETURNING a.id::text, a.owner_id::text, a.email_address, c.provider_name`;
   for (const account of paused) {
     await notify(db, {

@@ -5,6 +5,7 @@ import type { Db } from "#lib/db";
 import { logger } from "#lib/logger";
 import { AccountSession } from "./account-session";
 import { followConnectionStatus } from "./follow-connection-status";
+import { followOwnerStatus } from "./follow-owner-status";
 import { MAIL_ACCOUNT_CHANGED_CHANNEL, MAIL_SYNC_CHANNEL } from "./notify-workers";
 
 export const HEARTBEAT_MS = 10_000;
@@ -92,8 +93,17 @@ export class MailWorker {
     for (const accountId of this.held.keys()) {
       if (!stillOurs.has(accountId)) await this.drop(accountId, "lease taken over");
     }
-    // Pause or resume accounts whose OAuth connection changed status (cheap, idempotent: any worker may run it).
+    // Pause or resume accounts whose people or OAuth connection changed status (cheap, idempotent: any worker may run it).
+    await followOwnerStatus(this.db);
     await followConnectionStatus(this.db);
+    // Sessions of accounts that are paused or switched off now end here, not at their next error.
+    const held = [...this.held.keys()];
+    if (held.length > 0) {
+      const stopped = await this.db.$queryRaw<{ id: string }[]>`
+        SELECT id::text FROM email_accounts
+         WHERE id = ANY(${held}::uuid[]) AND (NOT enable_incoming OR incoming_status = 'paused')`;
+      for (const { id } of stopped) await this.release(id, "incoming disabled or paused");
+    }
     await this.balance();
   }
 

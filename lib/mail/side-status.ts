@@ -40,7 +40,21 @@ export async function recordAuthFailure(db: Db, accountId: string, side: Side, r
   return false;
 }
 
+/**
+ * A side worked: its failure count starts again, and it is `status` now,
+ * unless it was paused meanwhile (a heartbeat's reconcile, an admin): a
+ * session that was already running must not lift a pause.
+ */
 export async function recordSideSuccess(db: Db, accountId: string, side: Side, status: "active" | "syncing" = "active"): Promise<void> {
-  const c = columns[side];
-  await db.emailAccount.update({ where: { id: accountId }, data: { [c.failures]: 0, [c.status]: status } });
+  if (side === "incoming") {
+    await db.$executeRaw`
+      UPDATE email_accounts SET incoming_failures = 0, updated_at = now(),
+             incoming_status = CASE WHEN incoming_status = 'paused' THEN incoming_status ELSE ${status}::"MailSideStatus" END
+       WHERE id = ${accountId}::uuid`;
+  } else {
+    await db.$executeRaw`
+      UPDATE email_accounts SET outgoing_failures = 0, updated_at = now(),
+             outgoing_status = CASE WHEN outgoing_status = 'paused' THEN outgoing_status ELSE ${status}::"MailSideStatus" END
+       WHERE id = ${accountId}::uuid`;
+  }
 }

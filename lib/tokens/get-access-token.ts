@@ -55,6 +55,8 @@ interface TokenRow {
   status: "active" | "needs_reauth" | "disconnected";
   version: number;
   refreshing_until: Date | null;
+  /** False when the connection's user is disabled: nothing is served or refreshed for them. */
+  user_enabled: boolean;
 }
 
 const inflight = new Map<string, Promise<AccessToken>>();
@@ -84,6 +86,7 @@ function marginMs(): number {
 }
 
 function assertConnected(row: TokenRow | null, principal: string): asserts row is TokenRow {
+  if (row && !row.user_enabled) throw new AppError("forbidden", "The user of this connection is disabled");
   if (!row || row.status === "disconnected") {
     throw new AppError("not_connected", principal === APP_PRINCIPAL ? "The app has no app-only token" : "This account is not connected: connect it first");
   }
@@ -103,7 +106,7 @@ function toAccessToken(row: TokenRow): AccessToken {
 
 /** The cached token when it is fresh enough (and not the one a server just rejected). */
 function usableToken(row: TokenRow, options: GetAccessTokenOptions): AccessToken | null {
-  if (row.status !== "active" || !row.access_token_sealed) return null;
+  if (row.status !== "active" || !row.access_token_sealed || !row.user_enabled) return null;
   const fresh = row.expires_at === null || row.expires_at.getTime() - Date.now() > (options.minValidityMs ?? marginMs());
   if (!fresh) return null;
   const token = toAccessToken(row);
@@ -116,9 +119,10 @@ function stillValid(row: TokenRow): boolean {
 
 async function readRow(db: Db, connectedAppId: string, principal: string): Promise<TokenRow | null> {
   const rows = await db.$queryRaw<TokenRow[]>`
-    SELECT id::text, connected_app_id::text, principal_key, access_token_sealed, refresh_token_sealed, token_type,
-           scopes, expires_at, status::text AS status, version, refreshing_until
-      FROM token_cache WHERE connected_app_id = ${connectedAppId}::uuid AND principal_key = ${principal}`;
+    SELECT t.id::text, t.connected_app_id::text, t.principal_key, t.access_token_sealed, t.refresh_token_sealed, t.token_type,
+           t.scopes, t.expires_at, t.status::text AS status, t.version, t.refreshing_until, COALESCE(u.enabled, true) AS user_enabled
+      FROM token_cache t LEFT JOIN users u ON u.id = t.user_id
+     WHERE t.connected_app_id = ${connectedAppId}::uuid AND t.principal_key = ${principal}`;
   return rows[0] ?? null;
 }
 
@@ -128,7 +132,8 @@ async function takeLease(db: Db, id: string): Promise<TokenRow | null> {
     UPDATE token_cache SET refreshing_until = now() + make_interval(secs => ${LEASE_SECONDS})
      WHERE id = ${id}::uuid AND (refreshing_until IS NULL OR refreshing_until < now())
      RETURNING id::text, connected_app_id::text, principal_key, access_token_sealed, refresh_token_sealed, token_type,
-               scopes, expires_at, status::text AS status, version, refreshing_until`;
+               scopes, expires_at, status::text AS status, version, refreshing_until,
+               COALESCE((SELECT enabled FROM users WHERE users.id = token_cache.user_id), true) AS user_enabled`;
   return rows[0] ?? null;
 }
 

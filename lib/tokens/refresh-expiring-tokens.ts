@@ -26,6 +26,8 @@ export async function refreshExpiringTokens(db: Db, limit = 200): Promise<SweepR
       FROM token_cache
      WHERE status = 'active'
        AND (refresh_token_sealed IS NOT NULL OR principal_key = ${APP_PRINCIPAL})
+       -- A disabled user's tokens are left alone: nothing uses them, and a provider need not be asked.
+       AND (user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.enabled))
        AND (expires_at < now() + make_interval(secs => ${EXPIRING_WITHIN_MS / 1000})
             OR last_refreshed_at IS NULL OR last_refreshed_at < now() - make_interval(secs => ${IDLE_AFTER_MS / 1000}))
        AND (refreshing_until IS NULL OR refreshing_until < now())

@@ -319,10 +319,19 @@ describe("the default outgoing account", () => {
     const audit = await f.db.auditEvent.findFirstOrThrow({ where: { action: "email_account.update", targetId: second.id }, orderBy: { createdAt: "desc" } });
     expect(audit.details).toMatchObject({ clearedDefaultOutgoing: [first.id] });
 
-    // The owner (not an admin) edits their account without the field: it stays the default.
-    expect((await updateEmailAccount(f.db, second.id, { displayName: "Second" }, owner)).isDefaultOutgoing).toBe(true);
+    // A save that leaves the field out keeps it the default.
+    expect((await updateEmailAccount(f.db, second.id, { displayName: "Second" }, admin)).isDefaultOutgoing).toBe(true);
+    // Once it is the default, its owner (not an admin) may no longer change it: it writes to everyone in the app's name.
+    for (const change of [{ displayName: "Spoofed" }, { emailAddress: "ceo@example.test" }, { smtp: { host: "127.0.0.1", port: 2525, security: "none" as const, login: "x" } }]) {
+      const refused = await appError(updateEmailAccount(f.db, second.id, change, owner));
+      expect([change, refused.status]).toEqual([change, 403]);
+    }
+    expect((await f.db.emailAccount.findUniqueOrThrow({ where: { id: second.id } })).displayName).toBe("Second");
 
     // The database holds the rule too (partial unique index), whatever code writes.
     await expect(f.db.emailAccount.update({ where: { id: first.id }, data: { isDefaultOutgoing: true } })).rejects.toMatchObject({ code: "P2002" });
+
+    // Withdrawing it is theirs to do.
+    expect((await updateEmailAccount(f.db, second.id, { isDefaultOutgoing: false }, owner)).isDefaultOutgoing).toBe(false);
   });
 });

@@ -4,12 +4,8 @@ import { AppError } from "#lib/errors";
 import { requirePageUser } from "#lib/auth/current-user";
 import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
 import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
+import { senderAddress } from "#lib/messages/sender-address";
 import { ComposeForm, type ComposeDefaults } from "#components/compose-form";
-
-/** The address inside "Name <addr>", or the value itself. */
-function addressOf(from: string | null): string {
-  return (from && /<([^>]+)>/.exec(from)?.[1]) || from || "";
-}
 
 export default async function ComposePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ reply?: string }> }) {
   const user = await requirePageUser();
@@ -23,7 +19,7 @@ export default async function ComposePage({ params, searchParams }: { params: Pr
     if (reply && /^[0-9a-f-]{36}$/i.test(reply)) {
       const original = await getMessageOrThrow(db(), reply, user);
       defaults = {
-        to: addressOf(original.from),
+        to: senderAddress(original.from),
         subject: original.subject?.startsWith("Re:") ? original.subject : `Re: ${original.subject ?? ""}`,
         text: `\n\nOn ${original.date ? new Date(original.date).toUTCString() : "an earlier date"}, ${original.from ?? "someone"} wrote:\n${(original.text ?? "").split("\n").map((line) => `> ${line}`).join("\n")}`,
         inReplyTo: original.messageId ?? undefined,
