@@ -52,7 +52,8 @@ async function slidingCounts(db: Db, keys: string[], current?: Map<string, numbe
   return new Map(
     rows.map((row) => {
       const weight = Math.max(0, 1 - (row.elapsed * 1000) / WINDOW_MS);
-      return [row.key, (current?.get(row.key) ?? row.current) + Math.floor(row.previous * weight)];
+      // Rounded up: the estimate may count an attempt too many, never one too few.
+      return [row.key, (current?.get(row.key) ?? row.current) + Math.ceil(row.previous * weight)];
     }),
   );
 }
