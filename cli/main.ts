@@ -8,6 +8,7 @@ const USAGE = `Usage: npm run cli -- <command>
   api-key create --email E [--name N] [--expires-in-days D]
                                           prints the key once (only its hash is stored); expires after D days (default 90, at most 730)
   api-key revoke --prefix P               revokes the key whose first characters are P (as printed at creation)
+  setup-code                              prints the code the first-admin page asks for (only while there is no user)
   keys generate [--version V]             prints a new key entry for ENCRYPTION_KEYS
   keys rotate                             re-seals every secret with the first key of ENCRYPTION_KEYS
 `;

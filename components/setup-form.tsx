@@ -19,7 +19,7 @@ export function SetupForm() {
     setBusy(true);
     setError(null);
     try {
-      await callApi("/api/v1/setup", { method: "POST", body: { email, name: String(form.get("name")), password } });
+      await callApi("/api/v1/setup", { method: "POST", body: { setupCode: String(form.get("setupCode")), email, name: String(form.get("name")), password } });
       const failure = await signInWithPassword(email, password);
       window.location.assign(failure ? "/login" : "/");
     } catch (caught) {
@@ -30,6 +30,8 @@ export function SetupForm() {
 
   return (
     <form onSubmit={submit}>
+      <label htmlFor="setupCode">Setup code</label>
+      <input id="setupCode" name="setupCode" autoComplete="off" spellCheck={false} placeholder="XXXX-XXXX-XXXX" required />
       <label htmlFor="name">Name</label>
       <input id="name" name="name" autoComplete="name" />
       <label htmlFor="email">Email</label>

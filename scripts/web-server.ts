@@ -11,8 +11,19 @@ runMain("Connected Apps web server", async () => {
   const { env } = await import("#lib/env");
   const { logger } = await import("#lib/logger");
   const { serveWebApp } = await import("#lib/web/serve-web-app");
+  const { createDb } = await import("#lib/db");
+  const { currentSetupCode } = await import("#lib/users/setup-code");
   const server = await serveWebApp({ dir: process.cwd(), hostname: values.hostname, port: env().PORT });
   logger.info({ port: env().PORT }, "web server listening");
+  // On the terminal, not in the logs: whoever started the app creates its first admin. A client of its
+  // own, closed after: the app's requests use theirs.
+  const db = createDb(env().DATABASE_URL!);
+  try {
+    const setupCode = await currentSetupCode(db);
+    if (setupCode) process.stdout.write(`\nNo admin yet: create the first one at ${env().APP_URL}/setup with the setup code ${setupCode}\n\n`);
+  } finally {
+    await db.$disconnect();
+  }
   onShutdownSignal(async () => {
     // Stop taking connections; requests in flight finish (or are cut after 10 s).
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

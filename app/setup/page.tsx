@@ -9,6 +9,10 @@ export default async function SetupPage() {
     <section className="card narrow">
       <h1>Create the first admin</h1>
       <p className="muted">This install has no users yet. The account you create here manages everything else.</p>
+      <p className="muted">
+        You need the setup code that <code>npm start</code> printed in its terminal (<code>npm run cli -- setup-code</code> prints it
+        again): only whoever started the app can create its first admin.
+      </p>
       <SetupForm />
     </section>
   );

@@ -8,6 +8,7 @@ import { createApiKey } from "#lib/api-keys/create-api-key";
 import { revokeApiKey } from "#lib/api-keys/revoke-api-key";
 import { rotateKeys } from "#lib/secrets/rotate-keys";
 import { createUser } from "#lib/users/create-user";
+import { currentSetupCode } from "#lib/users/setup-code";
 import { updateUser } from "#lib/users/update-user";
 
 export class CliUsageError extends Error {
@@ -52,6 +53,10 @@ const bootedCommands: Record<string, (values: Values) => Promise<string>> = {
   async "api-key revoke"(values) {
     const revoked = await revokeApiKey(db(), { prefix: required(values.prefix, "--prefix") }, { ...CLI_ACTOR, role: "admin" });
     return `Revoked ${revoked.prefix}… (${revoked.name})`;
+  },
+  async "setup-code"() {
+    const code = await currentSetupCode(db());
+    return code ? `Setup code for the first admin: ${code}` : "This install has users already: no setup code is needed.";
   },
   async "keys rotate"() {
     const result = await rotateKeys(db(), keyring());

@@ -10,6 +10,7 @@ export const sealedColumns = [
   { table: "auth_requests", column: "code_verifier_sealed" },
   { table: "auth_requests", column: "pending_tokens_sealed" },
   { table: "email_accounts", column: "password_sealed" },
+  { table: "setup_codes", column: "code_sealed" },
 ] as const;
 
 export type SealedColumn = (typeof sealedColumns)[number];

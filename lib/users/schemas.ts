@@ -23,7 +23,10 @@ export const createUserInput = z.strictObject({
 }, UNKNOWN_FIELDS);
 export type CreateUserInput = z.input<typeof createUserInput>;
 
-export const firstAdminInput = createUserInput.omit({ role: true });
+export const firstAdminInput = createUserInput.omit({ role: true }).extend({
+  // Printed by `npm start` (lib/users/setup-code.ts): only whoever started the app can create its first admin.
+  setupCode: z.string({ error: "is required: npm start printed it" }).trim().min(1, "is required: npm start printed it").max(40),
+});
 
 export const updateUserInput = z
   .strictObject({

@@ -20,25 +20,37 @@ describe("sign-in, roles and API keys over HTTP", () => {
   });
 
   it("validates the first-admin form and names each bad field", async () => {
-    const response = await admin.request("/api/v1/setup", { method: "POST", json: { email: "nope", password: "short" } });
+    const response = await admin.request("/api/v1/setup", { method: "POST", json: { setupCode: await app.setupCode(), email: "nope", password: "short" } });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: { code: string; issues: { path: string }[] } };
     expect(body.error.code).toBe("validation_failed");
     expect(body.error.issues.map((issue) => issue.path).sort()).toEqual(["email", "password"]);
   });
 
+  it("refuses to create the first admin without the setup code the server printed", async () => {
+    for (const json of [{ email: "eve@example.test", password: "eves passphrase" }, { email: "eve@example.test", password: "eves passphrase", setupCode: "AAAA-BBBB-CCCC" }]) {
+      const response = await admin.request("/api/v1/setup", { method: "POST", json });
+      expect([json, response.status]).toEqual([json, "setupCode" in json ? 403 : 400]);
+    }
+    const page = await (await fetch(`${app.url}/setup`)).text();
+    expect(page).toContain("Create the first admin");
+    expect(page).not.toContain(await app.setupCode());
+  });
+
   it("creates the first admin once, then refuses with 409", async () => {
     const first = await admin.request("/api/v1/setup", {
       method: "POST",
-      json: { email: "Ada@Example.test", name: "Ada", password: "a long passphrase" },
+      json: { email: "Ada@Example.test", name: "Ada", password: "a long passphrase", setupCode: await app.setupCode() },
     });
     expect(first.status).toBe(201);
     expect(await first.json()).toMatchObject({ email: "ada@example.test", role: "admin", enabled: true });
     const second = await admin.request("/api/v1/setup", {
       method: "POST",
-      json: { email: "eve@example.test", password: "another passphrase" },
+      json: { email: "eve@example.test", password: "another passphrase", setupCode: await app.setupCode() },
     });
     expect(second.status).toBe(409);
+    // Spent: nothing prints or accepts it any more.
+    expect(runCli(["setup-code"], app.env).stdout).toContain("no setup code is needed");
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe("setup_done");
   });
 

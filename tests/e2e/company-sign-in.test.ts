@@ -15,7 +15,7 @@ beforeAll(async () => {
   });
   await provider.addClient({ clientId: "company-sign-in", clientSecret: "company-sign-in-secret", redirectUris: [`${app.url}/api/auth/callback/oidc`] });
   const admin = new HttpSession(app.url);
-  await admin.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await app.createFirstAdmin("ada@example.test", "a long passphrase");
 });
 
 /** "Company sign-in" as a browser does it: next-auth's start, the IdP's login and consent, the callback. */

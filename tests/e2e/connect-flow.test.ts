@@ -17,7 +17,7 @@ beforeAll(async () => {
   registerCleanup(() => provider.close());
   app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
   const setup = new HttpSession(app.url);
-  await setup.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await app.createFirstAdmin("ada@example.test", "a long passphrase");
   await setup.signIn("ada@example.test", "a long passphrase");
   await setup.request("/api/v1/users", {
     method: "POST",

@@ -23,7 +23,7 @@ beforeAll(async () => {
   registerCleanup(() => provider.close());
   server = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
   admin = new HttpSession(server.url);
-  await admin.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await server.createFirstAdmin("ada@example.test", "a long passphrase");
   await admin.signIn("ada@example.test", "a long passphrase");
   for (const email of ["uma@example.test", "vic@example.test"]) {
     await admin.request("/api/v1/users", { method: "POST", json: { email, password: "a user passphrase", role: "user" } });

@@ -32,7 +32,7 @@ describe("the web app while its database goes down and comes back", () => {
     const api = await fetch(`${app.url}/api/v1/setup`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "ada@example.test", password: "a long passphrase" }),
+      body: JSON.stringify({ email: "ada@example.test", password: "a long passphrase", setupCode: "AAAA-BBBB-CCCC" }),
     });
     expect(api.status).toBe(503);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe("database_unavailable");

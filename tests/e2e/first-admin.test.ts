@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowser } from "#tests/support/browser";
-import { startAppServer } from "#tests/support/app-server";
+import { startAppServer, type AppServer } from "#tests/support/app-server";
 
+let app: AppServer;
 let appUrl: string;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  appUrl = (await startAppServer()).url;
+  app = await startAppServer();
+  appUrl = app.url;
   browser = await launchBrowser();
   context = browser.context;
   page = await context.newPage();
@@ -35,6 +37,16 @@ describe("a fresh install in the browser", () => {
   it("sends the first visitor to create the first admin, then to the dashboard", async () => {
     await page.goto(appUrl);
     expect(new URL(page.url()).pathname).toBe("/setup");
+    // Without the code the server printed, nobody gets the install.
+    await page.fill("#setupCode", "AAAA-BBBB-CCCC");
+    await page.fill("#name", "Ada Admin");
+    await page.fill("#email", "ada@example.test");
+    await page.fill("#password", "correct horse battery");
+    await page.fill("#confirm", "correct horse battery");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("form p.error");
+    expect(await page.textContent("form p.error")).toContain("not the setup code");
+    await page.fill("#setupCode", (await app.setupCode()).toLowerCase());
     await page.fill("#name", "Ada Admin");
     await page.fill("#email", "ada@example.test");
     await page.fill("#password", "correct horse battery");

@@ -51,7 +51,7 @@ beforeAll(async () => {
   app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
 
   const admin = new HttpSession(app.url);
-  await admin.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await app.createFirstAdmin("ada@example.test", "a long passphrase");
   await admin.signIn("ada@example.test", "a long passphrase");
   await admin.request("/api/v1/users", { method: "POST", json: { email: "uma@example.test", password: "umas passphrase", role: "user" } });
   const created = (await (

@@ -45,7 +45,7 @@ const found = routes();
 beforeAll(async () => {
   app = await startAppServer();
   admin = new HttpSession(app.url);
-  await admin.request("/api/v1/setup", { method: "POST", json: { email: "ada@example.test", password: "a long passphrase" } });
+  await app.createFirstAdmin("ada@example.test", "a long passphrase");
   await admin.signIn("ada@example.test", "a long passphrase");
 });
 

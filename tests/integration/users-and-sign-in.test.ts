@@ -2,6 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "#lib/db";
 import { AppError } from "#lib/errors";
 import { createFirstAdmin, isSetupDone } from "#lib/users/create-first-admin";
+import { currentSetupCode } from "#lib/users/setup-code";
+import { generateKeyringEntry } from "#lib/crypto";
+import { setRuntimeEnv } from "#lib/env";
 import { createUser } from "#lib/users/create-user";
 import { updateUser } from "#lib/users/update-user";
 import { MAX_FAILED_SIGN_INS_PER_MINUTE, verifyCredentials } from "#lib/auth/sign-in";
@@ -13,6 +16,8 @@ let db: Db;
 let apiKey = "";
 
 beforeAll(async () => {
+  // The setup code is sealed like every secret.
+  setRuntimeEnv({ ENCRYPTION_KEYS: generateKeyringEntry("v1") });
   db = createDb(await createTestDatabase());
   return () => db.$disconnect();
 });
@@ -30,15 +35,18 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 describe("users, sign-in and API keys on PostgreSQL", () => {
   it("creates exactly one first admin when two requests race", async () => {
     expect(await isSetupDone(db)).toBe(false);
+    const setupCode = (await currentSetupCode(db))!;
     const results = await Promise.allSettled([
-      createFirstAdmin(db, { email: "ada@example.test", password: "a long passphrase" }, null),
-      createFirstAdmin(db, { email: "ada@example.test", name: "Second tab", password: "a long passphrase" }, null),
+      createFirstAdmin(db, { email: "ada@example.test", password: "a long passphrase", setupCode }, null),
+      createFirstAdmin(db, { email: "ada@example.test", name: "Second tab", password: "a long passphrase", setupCode }, null),
     ]);
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((result) => result.status === "rejected") as PromiseRejectedResult;
     expect((rejected.reason as AppError).code).toBe("setup_done");
     expect(await db.user.count({ where: { role: "admin" } })).toBe(1);
     expect(await db.auditEvent.count({ where: { action: "setup.first_admin" } })).toBe(1);
+    expect(await currentSetupCode(db)).toBeNull();
+    expect(await db.setupCode.count()).toBe(0);
   });
 
   it("fails unknown address, wrong password and disabled user with one message", async () => {

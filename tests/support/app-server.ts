@@ -11,6 +11,10 @@ export interface AppServer {
   databaseUrl: string;
   /** The environment the server runs with, for a CLI run against the same database. */
   env: Record<string, string>;
+  /** The setup code the server printed on its terminal (a fresh install prints one). */
+  setupCode(): Promise<string>;
+  /** Creates the first admin with the printed setup code, as the first visitor would. */
+  createFirstAdmin(email: string, password: string): Promise<Response>;
 }
 
 /**
@@ -34,7 +38,7 @@ export async function startAppServer(options: { databaseUrl?: string; env?: Reco
     process.execPath,
     [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/web-server.ts", "--hostname", "127.0.0.1"],
     {
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
       // The tsx CLI runs the server in a child process: signal the whole group.
       detached: true,
       env: { ...process.env, ...env, PORT: String(port), NODE_ENV: "production", NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
@@ -46,6 +50,29 @@ export async function startAppServer(options: { databaseUrl?: string; env?: Reco
     process.kill(-server.pid!, "SIGTERM");
     await exited;
   });
+  let printed = "";
+  server.stdout!.setEncoding("utf8").on("data", (chunk: string) => (printed += chunk));
   await waitForHttp(`${url}/api/health`, 60_000);
-  return { url, databaseUrl, env };
+  const setupCode = async () => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const code = /setup code ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(printed)?.[1];
+      if (code) return code;
+      if (Date.now() > deadline) throw new Error(`the server printed no setup code:\n${printed}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return {
+    url,
+    databaseUrl,
+    env,
+    setupCode,
+    async createFirstAdmin(email, password) {
+      return fetch(`${url}/api/v1/setup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password, setupCode: await setupCode() }),
+      });
+    },
+  };
 }
