@@ -14,7 +14,6 @@ beforeAll(async () => {
     env: { AUTH_OIDC_ISSUER: provider.issuer, AUTH_OIDC_CLIENT_ID: "company-sign-in", AUTH_OIDC_CLIENT_SECRET: "company-sign-in-secret" },
   });
   await provider.addClient({ clientId: "company-sign-in", clientSecret: "company-sign-in-secret", redirectUris: [`${app.url}/api/auth/callback/oidc`] });
-  const admin = new HttpSession(app.url);
   await app.createFirstAdmin("ada@example.test", "a long passphrase");
 });
 
