@@ -21,7 +21,7 @@ export async function listNotifications(db: Db, userId: string, options: { unrea
     kind: row.kind,
     title: row.title,
     body: row.body,
-    link: row.link,
+    link: row.link || null,
     read: row.readAt !== null,
     createdAt: row.createdAt.toISOString(),
   }));

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Db } from "#lib/db";
 
 export interface NotificationInput {
@@ -18,17 +19,19 @@ export interface NotifyResult {
   created: boolean;
 }
 
-/** One unread notification per (user, kind, link): a repeated problem does not pile up. */
+/**
+ * One unread notification per (user, kind, link): a repeated problem does not
+ * pile up. One statement against the unique index of unread notifications,
+ * so two processes telling the same user the same thing at once make one.
+ */
 export async function notify(db: Db, input: NotificationInput): Promise<NotifyResult> {
-  const unread = await db.notification.findFirst({
-    where: { userId: input.userId, kind: input.kind, link: input.link ?? null, readAt: null },
-  });
-  if (unread) {
-    await db.notification.update({ where: { id: unread.id }, data: { title: input.title, body: input.body, createdAt: new Date() } });
-    return { id: unread.id, created: false };
-  }
-  const created = await db.notification.create({ data: { ...input, link: input.link ?? null } });
-  return { id: created.id, created: true };
+  const [row] = await db.$queryRaw<{ id: string; created: boolean }[]>`
+    INSERT INTO notifications (id, user_id, kind, title, body, link, created_at)
+    VALUES (${randomUUID()}::uuid, ${input.userId}::uuid, ${input.kind}, ${input.title}, ${input.body}, ${input.link ?? ""}, now())
+    ON CONFLICT (user_id, kind, link) WHERE read_at IS NULL
+    DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, created_at = now()
+    RETURNING id::text, (xmax = 0) AS created`;
+  return { id: row!.id, created: row!.created };
 }
 
 export async function notifyAdmins(db: Db, input: Omit<NotificationInput, "userId">): Promise<void> {
@@ -39,7 +42,7 @@ export async function notifyAdmins(db: Db, input: Omit<NotificationInput, "userI
 /** Marks the unread notifications of a kind as read (the problem was fixed). */
 export async function resolveNotifications(db: Db, where: { userId: string; kind: string; link?: string }): Promise<void> {
   await db.notification.updateMany({
-    where: { userId: where.userId, kind: where.kind, link: where.link ?? null, readAt: null },
+    where: { userId: where.userId, kind: where.kind, link: where.link ?? "", readAt: null },
     data: { readAt: new Date() },
   });
 }

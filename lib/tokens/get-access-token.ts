@@ -254,10 +254,18 @@ async function storeRefreshed(db: Db, row: TokenRow, tokens: ObtainedTokens): Pr
 async function handleFailure(db: Db, app: ConnectedApp, row: TokenRow, failure: ProviderFailure): Promise<AccessToken> {
   logger.warn({ connectedAppId: app.id, tokenCacheId: row.id, kind: failure.kind, code: failure.code }, "token refresh failed");
   if (failure.kind === "reauth") {
-    await db.$executeRaw`
+    // Only the row as we refreshed it: a disconnect or reconnect meanwhile is newer than this failure.
+    const marked = await db.$executeRaw`
       UPDATE token_cache SET status = 'needs_reauth', last_error = ${failure.explanation},
              consecutive_failures = consecutive_failures + 1, version = version + 1, updated_at = now()
-       WHERE id = ${row.id}::uuid AND status = 'active'`;
+       WHERE id = ${row.id}::uuid AND status = 'active' AND version = ${row.version}`;
+    if (marked === 0) {
+      const latest = await readRow(db, row.connected_app_id, row.principal_key);
+      assertConnected(latest, row.principal_key);
+      const usable = usableToken(latest, {});
+      if (usable) return usable;
+      throw new AppError("needs_reauth", `The user must reconnect: ${failure.explanation}`);
+    }
     await publishConnectionStatus(db, { tokenCacheId: row.id, status: "needs_reauth", previous: row.status, reason: failure.explanation });
     throw new AppError("needs_reauth", `The user must reconnect: ${failure.explanation}`);
   }
@@ -275,13 +283,17 @@ async function handleFailure(db: Db, app: ConnectedApp, row: TokenRow, failure: 
 
 /** invalid_client is the app's fault, not the users': flag the app and tell the admins, leave connections alone. */
 async function markAppMisconfigured(db: Db, app: ConnectedApp, explanation: string): Promise<void> {
-  await db.connectedApp.update({ where: { id: app.id }, data: { status: "misconfigured", statusMessage: explanation } });
-  if (app.status !== "misconfigured") {
-    await notifyAdmins(db, {
-      kind: "connected_app.misconfigured",
-      title: `${app.providerName} rejects this app's credentials`,
-      body: explanation,
-      link: `/admin/connected-apps/${app.id}`,
-    });
+  // One conditional update: of many users' refreshes failing at once, only the one that turns the app
+  // misconfigured tells the admins (the status read before the provider call is stale by now).
+  const turned = await db.connectedApp.updateMany({ where: { id: app.id, status: { not: "misconfigured" } }, data: { status: "misconfigured", statusMessage: explanation } });
+  if (turned.count === 0) {
+    await db.connectedApp.update({ where: { id: app.id }, data: { statusMessage: explanation } });
+    return;
   }
+  await notifyAdmins(db, {
+    kind: "connected_app.misconfigured",
+    title: `${app.providerName} rejects this app's credentials`,
+    body: explanation,
+    link: `/admin/connected-apps/${app.id}`,
+  });
 }
