@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { z } from "zod";
 import { clusterLocation } from "./embedded-postgres-location";
+import { withProcessLock } from "./process-lock";
 import { systemUser } from "./system-user";
 
 /**
@@ -16,9 +17,9 @@ import { systemUser } from "./system-user";
  * embedded-postgres class: it cannot take binaries from another place, always
  * logs through console, and installs its own exit hooks.
  *
- * Files in dataDir:
+ * One process at a time checks for and starts the cluster of a dataDir
+ * (lib/runtime/process-lock.ts). Files in dataDir:
  *   embedded-postgres.json   port, superuser password, and clusterDir when relocated (mode 0600)
- *   embedded-postgres.lock   held while one process checks for / starts the cluster
  * In the cluster directory (dataDir, or /var/lib/connected-apps/<hash> when relocated):
  *   pg/                      the PostgreSQL data directory (postmaster.pid names the running server)
  *   postgres.log             the server's output for its current run (postgres.log.1: the run before)
@@ -59,7 +60,9 @@ export async function ensureEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
   // Serialise check-then-start: `npm start`, a CLI run and a test setup may race for one dataDir.
-  return withLock(path.join(dataDir, "embedded-postgres.lock"), () => ensureLocked(dataDir, options.log));
+  return withProcessLock(`embedded-postgres:${dataDir}`, { timeoutMs: LOCK_TIMEOUT_MS, waitingFor: `to start PostgreSQL for ${dataDir}` }, () =>
+    ensureLocked(dataDir, options.log),
+  );
 }
 
 async function ensureLocked(dataDir: string, log: (message: string) => void): Promise<EmbeddedPostgresHandle> {
@@ -253,36 +256,6 @@ async function initdb(binary: string, pgDir: string, password: string, user: Use
     });
   } finally {
     await fs.rm(passwordFile, { force: true });
-  }
-}
-
-async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  for (;;) {
-    const acquired = await fs.writeFile(lockPath, String(process.pid), { flag: "wx" }).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === "EEXIST") return false;
-        throw error;
-      },
-    );
-    if (acquired) break;
-    const holder = Number(await fs.readFile(lockPath, "utf8").catch(() => ""));
-    // A lock left by a process that died is free; an empty one is being written right now.
-    if (holder > 0 && !isAlive(holder)) {
-      await fs.rm(lockPath, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      const message = `Timed out waiting for ${lockPath} (process ${holder} is starting PostgreSQL)`;
-      throw new Error(`${message}; delete the file if no such process runs.`);
-    }
-    await sleep(200);
-  }
-  try {
-    return await fn();
-  } finally {
-    await fs.rm(lockPath, { force: true });
   }
 }
 
