@@ -12,6 +12,8 @@ import { LeaseLostError, syncFolder, type SyncLease } from "./sync-folder";
 const BACKOFF_START_MS = 2_000;
 const BACKOFF_FACTOR = 1.5;
 const BACKOFF_CAP_MS = 30_000;
+/** A connection that lasted this long was healthy: the next drop starts the backoff over. */
+const STABLE_CONNECTION_MS = 60_000;
 
 /**
  * One account's long-lived IMAP session, owned by one worker under a lease:
@@ -60,6 +62,7 @@ export class AccountSession {
     let endReason = "stopped";
     while (!this.stopped) {
       let usedToken: string | undefined;
+      let connectedAt: number | null = null;
       try {
         // Inside the try: a database that is busy or restarting is one more transient failure.
         const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId } });
@@ -74,10 +77,17 @@ export class AccountSession {
         // imapflow emits 'error' on socket trouble; without a listener the process would crash.
         client.on("error", (error: unknown) => logger.debug({ emailAccountId: this.accountId, err: String(error) }, "imap error event"));
         await client.connect();
+        connectedAt = Date.now();
         rejectedToken = undefined;
-        backoff = BACKOFF_START_MS;
         await recordSideSuccess(this.db, this.accountId, "incoming", "syncing");
         await this.syncLoop(client, account);
+        if (this.stopped) break;
+        // The server closed the connection (BYE, a restart, the network): reconnect after the backoff, as after
+        // a failure, so a server that keeps dropping sessions is not met with a storm of logins.
+        logger.info({ emailAccountId: this.accountId }, "IMAP connection closed by the server; reconnecting");
+        if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) backoff = BACKOFF_START_MS;
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * BACKOFF_FACTOR, BACKOFF_CAP_MS);
       } catch (error) {
         if (error instanceof LeaseLostError) {
           endReason = "lease lost";
@@ -100,6 +110,7 @@ export class AccountSession {
           endReason = verdict;
           break;
         }
+        if (connectedAt !== null && Date.now() - connectedAt >= STABLE_CONNECTION_MS) backoff = BACKOFF_START_MS;
         await this.sleep(backoff);
         backoff = Math.min(backoff * BACKOFF_FACTOR, BACKOFF_CAP_MS);
       } finally {

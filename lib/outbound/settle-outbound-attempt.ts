@@ -57,14 +57,17 @@ async function writeSettlements(db: Db, settlements: Settlement[]): Promise<void
 }
 
 /**
- * Collects settlements and writes them in batches, one UPDATE at a time, so a
- * crash loses at most a moment of results. A written row leaves `owned`.
+ * Writes settlements as soon as they come, one UPDATE at a time: each write
+ * takes every result that arrived while the one before was running (a group
+ * commit, so a fast server still costs few writes), and never waits for more.
+ * A crash thus forgets at most the results of one write's round trip, and
+ * only those messages can go out twice (with the same Message-ID, their
+ * record marked by recoverStuckOutbound). A written row leaves `owned`.
  */
 export class SettlementWriter {
   private pending: Settlement[] = [];
   private running: Promise<void> | null = null;
   private failure: unknown = null;
-  private hurry = false;
 
   constructor(
     private readonly db: Db,
@@ -79,8 +82,6 @@ export class SettlementWriter {
   private async run(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        // Let more results join this write: a write costs about as much CPU as several sends.
-        if (!this.hurry && this.pending.length < 100) await new Promise((resolve) => setTimeout(resolve, 50));
         const batch = this.pending.splice(0);
         await writeSettlements(this.db, batch);
         for (const settlement of batch) this.owned.delete(settlement.id);
@@ -94,14 +95,9 @@ export class SettlementWriter {
 
   /** Writes everything added so far; throws the first write error. */
   async flush(): Promise<void> {
-    this.hurry = true;
-    try {
-      while (!this.failure && (this.running || this.pending.length > 0)) {
-        this.running ??= this.run();
-        await this.running;
-      }
-    } finally {
-      this.hurry = false;
+    while (!this.failure && (this.running || this.pending.length > 0)) {
+      this.running ??= this.run();
+      await this.running;
     }
     if (this.failure) throw this.failure;
   }

@@ -64,6 +64,8 @@ export interface TestDovecot {
   resetUidValidity(mailbox: string, folder?: string): Promise<void>;
   /** Creates a folder (and its parents' Maildir when missing); a no-op if it exists. */
   createFolder(mailbox: string, folder: string): Promise<void>;
+  /** Disconnects every session of the mailbox (`doveadm kick`, as a server restart or a network cut does); resolves with how many it cut. */
+  kick(mailbox: string): Promise<number>;
   /** Dovecot's log so far (auth and mail errors land here, not on the console). */
   log(): Promise<string>;
   /** The directory holding the configuration, the log and the Maildirs (removed by stop()). */
@@ -171,8 +173,8 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
 
   const maildirs = new Maildirs(path.join(dir, "home"), mailOwner);
   const doveadm = (args: string[]) => execFileAsync("/usr/bin/doveadm", ["-c", confPath, ...args], { encoding: "utf8" });
-  /** Disconnects every session of the mailbox and waits until their processes have exited. */
-  const kick = async (mailbox: string) => {
+  /** Disconnects every session of the mailbox and waits until their processes have exited; returns how many. */
+  const kick = async (mailbox: string): Promise<number> => {
     const pids = new Set<number>();
     const { stdout } = await doveadm(["who", "-1", mailbox]);
     // "username proto pid ip" per connection, after a header line.
@@ -180,13 +182,14 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
       const pid = Number(line.trim().split(/\s+/)[2]);
       if (Number.isInteger(pid) && pid > 0) pids.add(pid);
     }
-    if (pids.size === 0) return;
+    if (pids.size === 0) return 0;
     await doveadm(["kick", mailbox]);
     const deadline = Date.now() + 5000;
     while ([...pids].some(isAlive)) {
       if (Date.now() > deadline) throw new Error(`sessions of ${mailbox} (pids ${[...pids].join(", ")}) did not exit after doveadm kick`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    return pids.size;
   };
   const withLog = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
     try {
@@ -204,6 +207,7 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
     deliverMany: (mailbox, raws, folder = "INBOX") => withLog("deliverMany", () => maildirs.deliver(mailbox, folder, raws)),
     resetUidValidity: (mailbox, folder = "INBOX") => withLog("resetUidValidity", () => maildirs.resetUidValidity(mailbox, folder, kick)),
     createFolder: (mailbox, folder) => withLog("createFolder", () => maildirs.folder(mailbox, folder).then(() => undefined)),
+    kick: (mailbox) => withLog("kick", () => kick(mailbox)),
     log: () => readLog(logPath),
     stop,
     startMs,
@@ -577,7 +581,7 @@ class Maildirs {
    * Index files must not vanish under a live session (it then answers SERVERBUG, "Mailbox was
    * deleted under us" or stale STATUS): the mailbox's sessions are kicked first and waited for.
    */
-  async resetUidValidity(mailbox: string, folder: string, kick: (mailbox: string) => Promise<void>): Promise<void> {
+  async resetUidValidity(mailbox: string, folder: string, kick: (mailbox: string) => Promise<unknown>): Promise<void> {
     const target = this.folderDir(mailbox, folder);
     if (!existsSync(target)) throw new Error(`folder ${folder} of ${mailbox} does not exist`);
     await kick(mailbox);

@@ -29,7 +29,12 @@ export interface TestClient {
 }
 
 export type TokenGrantType = "refresh_token" | "authorization_code" | "client_credentials";
-export type DownMode = false | "503" | "refuse";
+/**
+ * `"503"`, `"500"`: that status with an OAuth error body; `"html"`: 500 with an
+ * HTML error page (a proxy's); `"reset"`: the connection is reset mid-request;
+ * `"refuse"`: the port refuses connections.
+ */
+export type DownMode = false | "503" | "500" | "html" | "reset" | "refuse";
 
 export interface TestProviderOptions {
   /** Listen on this port (default: any free port). */
@@ -76,7 +81,8 @@ export interface TestProvider {
   /** Overrides claims of an account (its login) from now on: another email, an unverified one. */
   setAccountClaims(login: string, claims: { email?: string; email_verified?: boolean }): void;
   /**
-   * `"503"`: the token endpoint answers 503 `{"error":"temporarily_unavailable"}`;
+   * `"503"`/`"500"`: the token endpoint answers that status with an OAuth error;
+   * `"html"`: 500 with an HTML page; `"reset"`: it resets the connection;
    * `"refuse"`: the listener is closed and the port refuses connections (every endpoint);
    * `false`: back to normal (the listener reopens on the same port).
    */
@@ -329,13 +335,24 @@ export async function startTestProvider(options: TestProviderOptions = {}): Prom
   provider.use(async (ctx, next) => {
     if (ctx.method !== "POST" || ctx.path !== "/token") return next();
     if (state.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.tokenDelayMs));
-    if (state.down === "503") {
+    if (state.down === "503" || state.down === "500" || state.down === "html" || state.down === "reset") {
       const body = new URLSearchParams((await readBody(ctx.req)).toString("utf8"));
       count(body.get("grant_type"));
-      ctx.status = 503;
+      if (state.down === "reset") {
+        ctx.req.socket.destroy();
+        ctx.respond = false;
+        return;
+      }
       ctx.set("Cache-Control", "no-store");
+      if (state.down === "html") {
+        ctx.status = 500;
+        ctx.type = "text/html";
+        ctx.body = "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>";
+        return;
+      }
+      ctx.status = state.down === "503" ? 503 : 500;
       ctx.set("Retry-After", "1");
-      ctx.body = { error: "temporarily_unavailable", error_description: "the token endpoint is down for a test" };
+      ctx.body = { error: state.down === "503" ? "temporarily_unavailable" : "server_error", error_description: "the token endpoint is down for a test" };
       return;
     }
     try {
