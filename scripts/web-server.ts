@@ -15,12 +15,16 @@ runMain("Connected Apps web server", async () => {
   const { currentSetupCode } = await import("#lib/users/setup-code");
   const server = await serveWebApp({ dir: process.cwd(), hostname: values.hostname, port: env().PORT });
   logger.info({ port: env().PORT }, "web server listening");
-  // On the terminal, not in the logs: whoever started the app creates its first admin. A client of its
-  // own, closed after: the app's requests use theirs.
+  // Whoever started the app creates its first admin. A client of its own, closed after: the app's requests use theirs.
   const db = createDb(env().DATABASE_URL!);
   try {
     const setupCode = await currentSetupCode(db);
-    if (setupCode) process.stdout.write(`\nNo admin yet: create the first one at ${env().APP_URL}/setup with the setup code ${setupCode}\n\n`);
+    // The code goes to a person at a terminal, never into a log that a service manager keeps.
+    if (setupCode && process.stdout.isTTY) {
+      process.stdout.write(`\nNo admin yet: create the first one at ${env().APP_URL}/setup with the setup code ${setupCode}\n\n`);
+    } else if (setupCode) {
+      process.stdout.write(`\nNo admin yet: create the first one at ${env().APP_URL}/setup; \`npm run cli -- setup-code\` prints the setup code.\n\n`);
+    }
   } finally {
     await db.$disconnect();
   }

@@ -1,6 +1,3 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser } from "#tests/support/browser";
@@ -8,6 +5,7 @@ import { startAppServer, type AppServer } from "#tests/support/app-server";
 import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
 import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
 import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
+import { startWorkerEntry } from "#tests/support/worker-entry";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
 
@@ -16,29 +14,6 @@ let provider: TestProvider;
 let dovecot: TestDovecot;
 let smtp: TestSmtpServer;
 let page: Page;
-
-/** The real worker entry (`npm run worker`) against the app's database. */
-function startWorker(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("worker/main.ts")], {
-      env: { ...process.env, ...app.env, DATA_DIR: mkdtempSync(path.resolve(".data/worker-")), LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    registerCleanup(async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((done) => child.once("exit", done));
-      child.kill("SIGTERM");
-      await exited;
-    });
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("worker started")) resolve();
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("exit", (code) => reject(new Error(`worker exited ${code}: ${output}`)));
-  });
-}
 
 beforeAll(async () => {
   provider = await startTestProvider();
@@ -61,7 +36,7 @@ beforeAll(async () => {
     })
   ).json()) as { redirectUri: string };
   await provider.addClient({ clientId: "mail-e2e", clientSecret: "mail-e2e-secret", redirectUris: [created.redirectUri] });
-  await startWorker();
+  await startWorkerEntry(app);
 
   const browser = await launchBrowser();
   registerCleanup(() => browser.close());

@@ -4,6 +4,7 @@ import path from "node:path";
 import { registerCleanup } from "./cleanup";
 import { generateKeyringEntry } from "#lib/crypto";
 import { createTestDatabase } from "./test-database";
+import { runCli } from "./cli";
 import { freePort, waitForHttp } from "./net";
 
 export interface AppServer {
@@ -11,10 +12,12 @@ export interface AppServer {
   databaseUrl: string;
   /** The environment the server runs with, for a CLI run against the same database. */
   env: Record<string, string>;
-  /** The setup code the server printed on its terminal (a fresh install prints one). */
+  /** The first-admin setup code, as an operator gets it: `npm run cli -- setup-code`. */
   setupCode(): Promise<string>;
-  /** Creates the first admin with the printed setup code, as the first visitor would. */
+  /** Creates the first admin with the setup code, as the first visitor would. */
   createFirstAdmin(email: string, password: string): Promise<Response>;
+  /** Everything the server wrote (its log lines included, at the LOG_LEVEL given in `env`) so far. */
+  output(): string;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function startAppServer(options: { databaseUrl?: string; env?: Reco
     process.execPath,
     [path.resolve("node_modules/tsx/dist/cli.mjs"), "scripts/web-server.ts", "--hostname", "127.0.0.1"],
     {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["ignore", "pipe", "pipe"],
       // The tsx CLI runs the server in a child process: signal the whole group.
       detached: true,
       env: { ...process.env, ...env, PORT: String(port), NODE_ENV: "production", NEXTAUTH_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
@@ -52,21 +55,29 @@ export async function startAppServer(options: { databaseUrl?: string; env?: Reco
   });
   let printed = "";
   server.stdout!.setEncoding("utf8").on("data", (chunk: string) => (printed += chunk));
+  // Kept for output(), and passed on: a failing server's errors belong in the test's output.
+  let errors = "";
+  server.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    errors += chunk;
+    process.stderr.write(chunk);
+  });
   await waitForHttp(`${url}/api/health`, 60_000);
+  let knownCode: string | undefined;
   const setupCode = async () => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const code = /setup code ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(printed)?.[1];
-      if (code) return code;
-      if (Date.now() > deadline) throw new Error(`the server printed no setup code:\n${printed}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    if (knownCode) return knownCode;
+    const cli = runCli(["setup-code"], env);
+    const code = /([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})/.exec(cli.stdout)?.[1];
+    if (!code) throw new Error(`npm run cli -- setup-code printed no code:\n${cli.stdout}${cli.stderr}`);
+    knownCode = code;
+    return code;
   };
+
   return {
     url,
     databaseUrl,
     env,
     setupCode,
+    output: () => `${printed}\n${errors}`,
     async createFirstAdmin(email, password) {
       return fetch(`${url}/api/v1/setup`, {
         method: "POST",

@@ -7,7 +7,7 @@ import { registerCleanup } from "./cleanup";
  * once it is ready. `node --import tsx` keeps it one process (the tsx CLI
  * would fork a child that survives a kill -9 of its parent).
  */
-export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: string }): Promise<ChildProcess> {
+export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: string; logLevel?: string }): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.resolve("tests/support/mail-worker-process.ts")], {
       env: {
@@ -16,7 +16,7 @@ export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: stri
         ENCRYPTION_KEYS: env.encryptionKeys,
         INSECURE_OAUTH_HOSTS: "127.0.0.1",
         APP_URL: "http://127.0.0.1:3999",
-        LOG_LEVEL: "silent",
+        LOG_LEVEL: env.logLevel ?? "silent",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -25,8 +25,10 @@ export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: stri
     });
     let stderr = "";
     child.stderr!.on("data", (chunk) => (stderr += chunk));
+    let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => {
-      if (chunk.toString().startsWith("ready")) resolve(child);
+      stdout += chunk.toString();
+      if (/^ready /m.test(stdout)) resolve(child);
     });
     child.on("exit", (code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
   });
