@@ -14,15 +14,18 @@ export interface DiscoveredProvider {
   tokenEndpointAuthMethods: string[];
 }
 
+// Endpoints are http(s) URLs (safeFetch refuses plain http to hosts not in INSECURE_OAUTH_HOSTS):
+// a document naming javascript: or file: endpoints is not an OpenID configuration.
+const endpoint = z.url({ protocol: /^https?$/ }).max(2000);
 const discoveryDocument = z.object({
-  issuer: z.string().min(1),
-  authorization_endpoint: z.url(),
-  token_endpoint: z.url(),
-  revocation_endpoint: z.url().optional(),
-  userinfo_endpoint: z.url().optional(),
-  introspection_endpoint: z.url().optional(),
-  scopes_supported: z.array(z.string()).optional(),
-  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  issuer: z.string().min(1).max(2000),
+  authorization_endpoint: endpoint,
+  token_endpoint: endpoint,
+  revocation_endpoint: endpoint.optional(),
+  userinfo_endpoint: endpoint.optional(),
+  introspection_endpoint: endpoint.optional(),
+  scopes_supported: z.array(z.string().max(500)).max(500).optional(),
+  token_endpoint_auth_methods_supported: z.array(z.string().max(100)).max(50).optional(),
 });
 
 const WELL_KNOWN = "/.well-known/openid-configuration";
@@ -79,6 +82,11 @@ export async function discoverProvider(url: string): Promise<DiscoveredProvider>
   } catch {
     throw new AppError("provider_error", `${configurationUrl} did not return JSON: is it an OpenID configuration URL?`);
   }
+  return readDiscoveryDocument(configurationUrl, body);
+}
+
+/** Checks a configuration document fetched from `configurationUrl` (OpenID Connect Discovery 1.0, section 3 and 4.3). */
+export function readDiscoveryDocument(configurationUrl: URL, body: unknown): DiscoveredProvider {
   const parsed = discoveryDocument.safeParse(body);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))].join(", ");

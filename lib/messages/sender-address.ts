@@ -7,5 +7,7 @@
  */
 export function senderAddress(formatted: string | null): string {
   if (!formatted) return "";
-  return /<([^<>\s]+)>\s*$/.exec(formatted)?.[1] ?? formatted.trim();
+  const address = /<([^<>\s]+)>\s*$/.exec(formatted)?.[1] ?? formatted.trim();
+  // Whatever else a header held (a bare name, "<>", stray brackets) is no address to reply to.
+  return /^[^\s<>,;:"@]+@[^\s<>,;:"@]+$/.test(address) ? address : "";
 }

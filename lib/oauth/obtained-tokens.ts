@@ -29,9 +29,9 @@ export function obtainedTokens(
     refreshToken: response.refresh_token ?? null,
     // openid-client lower-cases token_type; "Bearer" is the form RFC 6750 and most clients use.
     tokenType: !response.token_type || response.token_type.toLowerCase() === "bearer" ? "Bearer" : response.token_type,
-    expiresAt: typeof response.expires_in === "number" ? new Date(now + response.expires_in * 1000) : null,
+    expiresAt: expiryOf(response.expires_in, now),
     // Providers may grant less than asked; without a `scope` answer, what was asked was granted.
-    scopes: response.scope ? response.scope.split(" ").filter(Boolean) : requestedScopes,
+    scopes: response.scope ? response.scope.split(/\s+/).filter(Boolean) : requestedScopes,
     identity: claims
       ? {
           subject: text(claims.sub),
@@ -41,6 +41,18 @@ export function obtainedTokens(
         }
       : null,
   };
+}
+
+const LONGEST_EXPIRY_SECONDS = 10 * 365 * 24 * 3600;
+
+/**
+ * When a token expires by `expires_in` (seconds). A negative one means now;
+ * one too large to be meant (1e308) is capped at ten years; one that is no
+ * number at all means the provider did not say.
+ */
+function expiryOf(expiresIn: unknown, now: number): Date | null {
+  if (typeof expiresIn !== "number" || !Number.isFinite(expiresIn)) return null;
+  return new Date(now + Math.min(Math.max(expiresIn, 0), LONGEST_EXPIRY_SECONDS) * 1000);
 }
 
 /** For sealing a pending token set in one column (JSON, dates as ISO strings). */
