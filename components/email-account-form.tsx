@@ -196,8 +196,14 @@ export function EmailAccountForm({ account, apps, isAdmin }: { account?: PublicE
             autoComplete="new-password"
             value={fields.password}
             placeholder={account?.passwordSet ? "set (leave empty to keep it)" : ""}
+            aria-describedby={account?.passwordSet ? "passwordHint" : undefined}
             onChange={(event) => set("password", event.target.value)}
           />
+          {account?.passwordSet && (
+            <p id="passwordHint" className="muted">
+              Changing a server&apos;s host, port or security removes the saved password unless you enter it again.
+            </p>
+          )}
         </>
       )}
 

@@ -44,6 +44,14 @@ export async function updateEmailAccount(
     smtp: data.smtp ?? { host: current.smtpHost, security: current.smtpSecurity },
   };
   const connectedUserId = await checkAccountReferences(db, merged, caller, current.ownerId);
+  // As with a Connected App's endpoints: a stored password goes only to the servers it was given for.
+  // Moving a server (host, port or security) drops it unless the same request gives it again.
+  const moved = (side: { host: string; port: number; security: string } | undefined, host: string, port: number, security: string) =>
+    side !== undefined && (side.host !== host || side.port !== port || side.security !== security);
+  const dropsPassword =
+    data.password === undefined &&
+    current.passwordSealed !== null &&
+    (moved(data.imap, current.imapHost, current.imapPort, current.imapSecurity) || moved(data.smtp, current.smtpHost, current.smtpPort, current.smtpSecurity));
   const { account, clearedDefaultOutgoing } = await db.$transaction(async (tx) => {
     const cleared = data.isDefaultOutgoing ? await clearOtherDefaultOutgoing(tx, id) : [];
     const updated = await tx.emailAccount.update({
@@ -53,6 +61,7 @@ export async function updateEmailAccount(
         displayName: data.displayName,
         authMethod: data.authMethod,
         ...(data.password !== undefined && { passwordSealed: data.password === null ? null : sealMailPassword(id, data.password) }),
+        ...(dropsPassword && { passwordSealed: null }),
         connectedAppId: merged.authMethod === "oauth" ? merged.connectedAppId : null,
         connectedUserId,
         servicePrincipal: merged.authMethod === "oauth" && merged.servicePrincipal,
@@ -83,6 +92,7 @@ export async function updateEmailAccount(
     targetId: id,
     details: {
       changed: Object.keys(input).map((key) => (key === "password" ? "password" : key)),
+      ...(dropsPassword && { storedCredentialDropped: true }),
       ...(clearedDefaultOutgoing.length > 0 && { clearedDefaultOutgoing }),
     },
     ip,

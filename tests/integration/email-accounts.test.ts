@@ -108,6 +108,21 @@ describe("email accounts", () => {
     expect(open(row.passwordSealed!, sealedColumnContext({ table: "email_accounts", column: "password_sealed" }, account.id))).toBe("imap-pass-123");
   });
 
+  it("drops a stored password when a server moves, unless the same save gives it again", async () => {
+    const account = await createEmailAccount(db, body({ emailAddress: "moving@example.test", authMethod: "password", password: "imap-pass-456", connectedAppId: undefined }), uma);
+    const imap = { host: "imap.example.test", port: 993, security: "tls" as const, login: "moving@example.test" };
+    // The same servers, or other fields: kept.
+    expect((await updateEmailAccount(db, account.id, { imap, displayName: "Moving" }, uma)).passwordSet).toBe(true);
+    // Another host, port or security: the password would go there; it is dropped.
+    for (const moved of [{ ...imap, host: "imap.attacker.example" }, { ...imap, port: 143 }, { ...imap, security: "starttls" as const }]) {
+      await updateEmailAccount(db, account.id, { password: "imap-pass-456" }, uma);
+      await updateEmailAccount(db, account.id, { imap }, uma);
+      expect((await updateEmailAccount(db, account.id, { imap: moved }, uma)).passwordSet).toBe(false);
+    }
+    // Given again with the move: kept, and sealed anew.
+    expect((await updateEmailAccount(db, account.id, { imap: { ...imap, host: "imap2.example.test" }, password: "imap-pass-789" }, uma)).passwordSet).toBe(true);
+  });
+
   it("hides other users' accounts (404) and shows admins all", async () => {
     const own = await createEmailAccount(db, body({ emailAddress: "uma2@example.test" }), uma);
     expect(await code(getEmailAccountOrThrow(db, own.id, vic))).toBe("not_found");
