@@ -6,6 +6,7 @@ import { logger } from "./logger";
 import { parseOrThrow } from "./validation";
 import { userFromRequest } from "./auth/current-user";
 import type { SignedInUser } from "./auth/sign-in";
+import { readAtMost } from "./net/read-at-most";
 import { clientAddressOf } from "./web/client-address";
 
 /**
@@ -139,20 +140,9 @@ export async function readBodyWithLimit(request: Request, limit: number): Promis
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
   if (!request.body) return Buffer.alloc(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readAtMost(request.body, limit);
+  if (!bytes) throw tooLarge(limit);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The client's address as the web server resolved it (TRUSTED_PROXIES; lib/web/client-address.ts). */

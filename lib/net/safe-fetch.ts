@@ -7,6 +7,7 @@ import { classifyAddress } from "./address-policy";
 import { ProviderNetworkError, errorCode, findProviderNetworkError } from "./errors";
 import { isInsecureHost, matchesNoProxy, normalizeHost } from "./host-rules";
 import { pinnedConnector, type ProxyRoute, type ResolvedAddress } from "./pinned-connector";
+import { readAtMost } from "./read-at-most";
 
 export { ProviderNetworkError, findProviderNetworkError, type ProviderNetworkReason } from "./errors";
 export type { ResolvedAddress } from "./pinned-connector";
@@ -261,25 +262,8 @@ async function readBody(response: UndiciResponse, maxBytes: number, hostname: st
     await response.body.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readAtMost(response.body as ReadableStream<Uint8Array>, maxBytes);
+  if (!bytes) throw tooLarge();
   return bytes;
 }
 
