@@ -13,6 +13,7 @@ export const errorCatalogue = {
   needs_reauth: 409,
   not_connected: 409,
   setup_done: 409,
+  app_incomplete: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal_error: 500,

@@ -1,4 +1,5 @@
 import { db } from "#lib/db";
+import { COMPLETE_APPS } from "#lib/connected-apps/app-completeness";
 import { requirePageUser } from "#lib/auth/current-user";
 import { listConnections } from "#lib/tokens/list-connections";
 import { describeCallbackError } from "#lib/oauth/describe-callback-error";
@@ -13,7 +14,8 @@ type Search = { failed?: string; error?: string; app?: string; disconnected?: st
 export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requirePageUser();
   const search = await searchParams;
-  const apps = await db().connectedApp.findMany({ orderBy: { providerName: "asc" }, select: { id: true, providerName: true, status: true, preset: true, revocationUri: true } });
+  // Apps still being set up are offered to nobody.
+  const apps = await db().connectedApp.findMany({ where: COMPLETE_APPS, orderBy: { providerName: "asc" }, select: { id: true, providerName: true, status: true, preset: true, revocationUri: true } });
   const { items } = await listConnections(db(), { userId: user.id });
   const byApp = new Map(items.map((connection) => [connection.connectedAppId, connection]));
   // A failure is explained from its record (the user's own request), or, for an answer that matched

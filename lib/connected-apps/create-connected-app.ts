@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "#lib/db";
 import { seal } from "#lib/crypto";
-import { AppError } from "#lib/errors";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
 import { discoverProvider, type DiscoveredProvider } from "#lib/connected-apps/discover-provider";
 import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
@@ -34,7 +33,8 @@ export function defaultAuthMethod(discovered: DiscoveredProvider | null): "clien
  * Creates a Connected App from a preset, a discovery URL or endpoints typed
  * by hand (in that order of precedence, the admin's values winning). When
  * the endpoints are missing but a configuration URL is given, discovery
- * fills them.
+ * fills them. A name alone is enough: the app is then `incomplete` (its
+ * Redirect URI is known at once, for the provider's registration form).
  */
 export async function createConnectedApp(
   db: Db,
@@ -48,15 +48,9 @@ export async function createConnectedApp(
 
   const needsDiscovery = !(data.authorizationUri ?? preset.authorizationUri) || !(data.tokenUri ?? preset.tokenUri);
   const discovered = needsDiscovery && openidConfigurationUrl ? await discoverProvider(openidConfigurationUrl) : null;
-  const authorizationUri = data.authorizationUri ?? preset.authorizationUri ?? discovered?.authorizationUri;
-  const tokenUri = data.tokenUri ?? preset.tokenUri ?? discovered?.tokenUri;
-  if (!authorizationUri || !tokenUri) {
-    const issues = [
-      ...(!authorizationUri ? [{ path: "authorizationUri", message: "is required (or give openidConfigurationUrl)" }] : []),
-      ...(!tokenUri ? [{ path: "tokenUri", message: "is required (or give openidConfigurationUrl)" }] : []),
-    ];
-    throw new AppError("validation_failed", "The authorization and token endpoints are required", issues);
-  }
+  // Missing endpoints (or client id) leave the app `incomplete` until an admin gives them.
+  const authorizationUri = data.authorizationUri ?? preset.authorizationUri ?? discovered?.authorizationUri ?? null;
+  const tokenUri = data.tokenUri ?? preset.tokenUri ?? discovered?.tokenUri ?? null;
   const pick = <K extends "revocationUri" | "userinfoUri" | "introspectionUri">(key: K) =>
     data[key] !== undefined ? data[key] : (preset[key] ?? discovered?.[key] ?? null);
 
@@ -74,7 +68,7 @@ export async function createConnectedApp(
       revocationUri: pick("revocationUri"),
       userinfoUri: pick("userinfoUri"),
       introspectionUri: pick("introspectionUri"),
-      clientId: data.clientId,
+      clientId: data.clientId ?? null,
       clientSecretSealed: data.clientSecret ? sealClientSecret(id, data.clientSecret) : null,
       clientSecretExpiresAt: data.clientSecretExpiresAt ?? null,
       tokenEndpointAuthMethod: data.tokenEndpointAuthMethod ?? preset.tokenEndpointAuthMethod ?? defaultAuthMethod(discovered),

@@ -68,6 +68,8 @@ export const createConnectedAppInput = z.strictObject({
   userinfoUri: fields.userinfoUri.optional(),
   introspectionUri: fields.introspectionUri.optional(),
   // Optional: a public client relies on PKCE alone.
+  // Optional: an app may be created with its name alone and finished later (it is `incomplete` until then).
+  clientId: fields.clientId.optional(),
   clientSecret: fields.clientSecret.optional(),
   clientSecretExpiresAt: fields.clientSecretExpiresAt.optional(),
   tokenEndpointAuthMethod: fields.tokenEndpointAuthMethod.optional(),
@@ -99,12 +101,12 @@ export interface PublicConnectedApp {
   tenant: string | null;
   openidConfigurationUrl: string | null;
   issuer: string | null;
-  authorizationUri: string;
-  tokenUri: string;
+  authorizationUri: string | null;
+  tokenUri: string | null;
   revocationUri: string | null;
   userinfoUri: string | null;
   introspectionUri: string | null;
-  clientId: string;
+  clientId: string | null;
   /** The secret itself never leaves the server. */
   clientSecretSet: boolean;
   clientSecretExpiresAt: string | null;
@@ -114,7 +116,9 @@ export interface PublicConnectedApp {
   scopes: string[];
   queryParameters: Record<string, string>;
   pkce: boolean;
-  status: "ok" | "misconfigured";
+  /** incomplete until it has a client id and both endpoints (then `missing` is empty). */
+  status: "incomplete" | "ok" | "misconfigured";
+  missing: string[];
   statusMessage: string | null;
   redirectUri: string;
   /** Microsoft: where a tenant admin grants the permissions for everyone. */

@@ -1,4 +1,5 @@
 import type { ConnectedApp } from "#lib/generated/prisma/client";
+import { appStatus, missingForFlows } from "./app-completeness";
 import { microsoftAdminConsentUrl } from "./presets";
 import { redirectUriFor } from "./redirect-uri";
 import type { PublicConnectedApp } from "./schemas";
@@ -31,11 +32,12 @@ export function toPublicConnectedApp(app: ConnectedApp): PublicConnectedApp {
     scopes: app.scopes,
     queryParameters: app.queryParameters as Record<string, string>,
     pkce: app.pkce,
-    status: app.status,
+    status: appStatus(app),
+    missing: missingForFlows(app),
     statusMessage: app.statusMessage,
     redirectUri,
     adminConsentUrl:
-      app.preset === "microsoft" && app.tenant ? microsoftAdminConsentUrl(app.tenant, app.clientId, redirectUri) : null,
+      app.preset === "microsoft" && app.tenant && app.clientId ? microsoftAdminConsentUrl(app.tenant, app.clientId, redirectUri) : null,
     createdAt: app.createdAt.toISOString(),
     updatedAt: app.updatedAt.toISOString(),
   };

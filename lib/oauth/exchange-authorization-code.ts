@@ -3,6 +3,7 @@ import type { Db } from "#lib/db";
 import { open } from "#lib/crypto";
 import { logger } from "#lib/logger";
 import type { ConnectedApp } from "#lib/generated/prisma/client";
+import { assertComplete, type CompleteConnectedApp } from "#lib/connected-apps/app-completeness";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { sealedColumnContext } from "#lib/secrets/sealed-columns";
@@ -66,6 +67,7 @@ export async function exchangeAuthorizationCode(
     }
 
     const app = await getConnectedAppOrThrow(db, input.connectedAppId);
+    assertComplete(app);
     const tokens = await exchangeCode(app, request, callbackUrl, state);
     return {
       authRequestId: request.id,
@@ -109,7 +111,7 @@ function tenantHintOf(app: ConnectedApp, callbackUrl: URL): string | null {
 }
 
 async function exchangeCode(
-  app: ConnectedApp,
+  app: CompleteConnectedApp,
   request: { id: string; codeVerifierSealed: string | null; nonce: string | null },
   callbackUrl: URL,
   state: string,

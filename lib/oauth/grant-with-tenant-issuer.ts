@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import type { ConnectedApp } from "#lib/generated/prisma/client";
+import type { CompleteConnectedApp } from "#lib/connected-apps/app-completeness";
 import { openidClientFetch } from "#lib/net/safe-fetch";
 import { providerConfiguration } from "./provider-configuration";
 import { hasTenantPlaceholder, isTenantId } from "#lib/connected-apps/tenant-issuer";
@@ -18,7 +18,7 @@ import { hasTenantPlaceholder, isTenantId } from "#lib/connected-apps/tenant-iss
  * way: the second check reads the kept answer, so a code is never sent twice.
  */
 export async function grantWithTenantIssuer<T>(
-  app: ConnectedApp,
+  app: CompleteConnectedApp,
   grant: (config: oidc.Configuration) => Promise<T>,
   options: { tenantHint?: string | null } = {},
 ): Promise<T> {

@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import { open } from "#lib/crypto";
-import type { ConnectedApp } from "#lib/generated/prisma/client";
+import type { CompleteConnectedApp } from "#lib/connected-apps/app-completeness";
 import { openidClientFetch } from "#lib/net/safe-fetch";
 import { sealedColumnContext } from "#lib/secrets/sealed-columns";
 import { clientSecretColumn } from "#lib/connected-apps/create-connected-app";
@@ -17,7 +17,7 @@ export const PROVIDER_TIMEOUT_SECONDS = 10;
  * (see grantWithTenantIssuer).
  */
 export function providerConfiguration(
-  app: ConnectedApp,
+  app: CompleteConnectedApp,
   options: { tenantId?: string; fetch?: oidc.CustomFetch } = {},
 ): oidc.Configuration {
   const secret = app.clientSecretSealed ? open(app.clientSecretSealed, sealedColumnContext(clientSecretColumn, app.id)) : null;

@@ -3,6 +3,7 @@ import * as oidc from "openid-client";
 import type { Db } from "#lib/db";
 import { seal } from "#lib/crypto";
 import { AppError } from "#lib/errors";
+import { assertComplete } from "#lib/connected-apps/app-completeness";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
@@ -29,6 +30,7 @@ export async function startAuthorization(
     throw new AppError("invalid_success_uri", "successUri must be a path on this site, starting with a single /");
   }
   const app = await getConnectedAppOrThrow(db, input.connectedAppId);
+  assertComplete(app);
   const state = oidc.randomState();
   const verifier = app.pkce ? oidc.randomPKCECodeVerifier() : null;
   const nonce = app.scopes.includes("openid") ? oidc.randomNonce() : null;

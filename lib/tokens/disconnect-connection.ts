@@ -3,6 +3,7 @@ import type { Db } from "#lib/db";
 import { AppError } from "#lib/errors";
 import { logger } from "#lib/logger";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { isComplete } from "#lib/connected-apps/app-completeness";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
 import { providerConfiguration } from "#lib/oauth/provider-configuration";
 import { publishConnectionStatus } from "./connection-status";
@@ -36,7 +37,7 @@ export async function disconnectConnection(
 
   let revokedAtProvider = false;
   let revocationFailed = false;
-  if (app.revocationUri) {
+  if (app.revocationUri && isComplete(app)) {
     try {
       const config = providerConfiguration(app);
       // Revoking the refresh token ends the grant; the access token too, for providers that keep them apart.

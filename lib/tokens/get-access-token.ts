@@ -9,6 +9,7 @@ import { notifyAdmins } from "#lib/notifications/notify";
 import { classifyProviderError, type ProviderFailure } from "#lib/oauth/classify-provider-error";
 import { providerConfiguration } from "#lib/oauth/provider-configuration";
 import { grantWithTenantIssuer } from "#lib/oauth/grant-with-tenant-issuer";
+import { assertComplete, type CompleteConnectedApp } from "#lib/connected-apps/app-completeness";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { publishConnectionStatus } from "./connection-status";
 import { obtainedTokens, type ObtainedTokens } from "#lib/oauth/obtained-tokens";
@@ -186,6 +187,7 @@ async function refreshWithLease(db: Db, row: TokenRow, options: GetAccessTokenOp
   const cached = usableToken(row, options);
   if (cached) return cached;
   const app = await db.connectedApp.findUniqueOrThrow({ where: { id: row.connected_app_id } });
+  assertComplete(app);
   if (row.principal_key !== APP_PRINCIPAL && !row.refresh_token_sealed) {
     return handleFailure(db, app, row, {
       kind: "reauth",
@@ -217,7 +219,7 @@ async function refreshWithLease(db: Db, row: TokenRow, options: GetAccessTokenOp
   }
 }
 
-async function callProvider(app: ConnectedApp, row: TokenRow, refreshTokenSealed: string | null): Promise<ObtainedTokens> {
+async function callProvider(app: CompleteConnectedApp, row: TokenRow, refreshTokenSealed: string | null): Promise<ObtainedTokens> {
   if (row.principal_key === APP_PRINCIPAL) {
     const scopes = appOnlyScopes(app);
     const response = await oidc.clientCredentialsGrant(providerConfiguration(app), scopes.length > 0 ? { scope: scopes.join(" ") } : {});

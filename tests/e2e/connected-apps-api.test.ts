@@ -61,6 +61,31 @@ describe("the Connected Apps API", () => {
     expect(paths).toEqual(["providerName", "queryParameters", "scopes.0", "tokenUri"]);
   });
 
+  it("creates an app with its name alone, incomplete (offered to nobody, no flow) until it has a client id and endpoints", async () => {
+    const response = await admin.request("/api/v1/connected-apps", { method: "POST", json: { providerName: "Contoso mail" } });
+    expect(response.status).toBe(201);
+    const created = await json(response);
+    expect(created).toMatchObject({ status: "incomplete", missing: ["clientId", "authorizationUri", "tokenUri"], clientId: null, clientSecretSet: false });
+    expect(created.redirectUri).toBe(`${server.url}/api/oauth/callback/${created.id}`);
+
+    const connect = await uma.request(`/api/v1/connected-apps/${created.id}/connect`);
+    expect(connect.status).toBe(409);
+    expect((await json(connect)).error!.code).toBe("app_incomplete");
+    expect(await (await uma.request("/connections")).text()).not.toContain("Contoso mail");
+
+    const named = await json(await admin.request("/api/v1/connected-apps", { method: "POST", json: { providerName: "Microsoft", preset: "microsoft" } }));
+    expect(named).toMatchObject({ status: "incomplete", missing: ["clientId"], tokenUri: "https://login.microsoftonline.com/common/oauth2/v2.0/token" });
+
+    const finished = await admin.request(`/api/v1/connected-apps/${created.id}`, {
+      method: "PATCH",
+      json: { clientId: "contoso", authorizationUri: "https://login.contoso.example/authorize", tokenUri: "https://login.contoso.example/token" },
+    });
+    expect(await json(finished)).toMatchObject({ status: "ok", missing: [] });
+    expect((await uma.request(`/api/v1/connected-apps/${created.id}/connect`)).status).toBe(302);
+    expect(await (await uma.request("/connections")).text()).toContain("Contoso mail");
+    for (const id of [created.id, named.id]) await admin.request(`/api/v1/connected-apps/${id}`, { method: "DELETE" });
+  });
+
   it("refuses plain-http endpoints on hosts not listed as insecure", async () => {
     const response = await admin.request("/api/v1/connected-apps", {
       method: "POST",

@@ -64,7 +64,7 @@ describe("moving a Connected App's endpoints", () => {
   it("keeps the secret when the same request gives it again, or when the endpoints do not change", async () => {
     const app = await f.createApp();
     const evil = await capturingTokenEndpoint();
-    expect((await updateConnectedApp(f.db, app.id, { tokenUri: app.tokenUri, issuer: app.issuer! }, { id: adminId })).clientSecretSet).toBe(true);
+    expect((await updateConnectedApp(f.db, app.id, { tokenUri: app.tokenUri!, issuer: app.issuer! }, { id: adminId })).clientSecretSet).toBe(true);
     expect((await updateConnectedApp(f.db, app.id, { providerName: "Renamed", scopes: ["openid"] }, { id: adminId })).clientSecretSet).toBe(true);
     expect((await updateConnectedApp(f.db, app.id, { tokenUri: evil.url, clientSecret: "typed again" }, { id: adminId })).clientSecretSet).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { notFound } from "next/navigation";
 import { db } from "#lib/db";
+import { COMPLETE_APPS } from "#lib/connected-apps/app-completeness";
 import { AppError } from "#lib/errors";
 import { requirePageUser } from "#lib/auth/current-user";
 import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
@@ -18,7 +19,7 @@ export default async function EmailAccountPage({ params }: { params: Promise<{ i
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   }
-  const apps = await db().connectedApp.findMany({ select: { id: true, providerName: true }, orderBy: { providerName: "asc" } });
+  const apps = await db().connectedApp.findMany({ where: COMPLETE_APPS, select: { id: true, providerName: true }, orderBy: { providerName: "asc" } });
   return (
     <>
       <section className="card">
