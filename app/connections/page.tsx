@@ -55,6 +55,13 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
                 <h2 style={{ flex: 1, margin: 0 }}>{app.providerName}</h2>
                 {connection && <ConnectionStatusBadge status={connection.status} />}
               </div>
+              {connected && !connection.renewable && (
+                <p className="error" data-testid="not-renewable">
+                  {app.providerName} gave no refresh token: this connection ends{" "}
+                  {connection.expiresAt ? `at ${new Date(connection.expiresAt).toLocaleString("en-GB")}` : "when its token expires"}. Ask your admin to allow
+                  offline access, then reconnect.
+                </p>
+              )}
               {connection?.status === "needs_reauth" && (
                 <p className="error">{app.providerName} no longer accepts this connection{connection.lastError ? `: ${connection.lastError}` : ""}. Reconnect to resume.</p>
               )}

@@ -23,7 +23,9 @@ export function describeCallbackError(
       { code: error.providerError ?? null, description: error.aadsts ? `AADSTS${error.aadsts}` : null },
       context,
     );
-    return error.code === "exchange_failed" ? `${base} ${explained}` : explained;
+    // The app's own credentials were refused: the app is marked misconfigured and the admins told.
+    const told = error.providerError === "invalid_client" || error.providerError === "unauthorized_client" ? " The admins have been told." : "";
+    return error.code === "exchange_failed" ? `${base} ${explained}${told}` : explained;
   }
   return base;
 }

@@ -5,6 +5,7 @@ import { logger } from "#lib/logger";
 import type { ConnectedApp } from "#lib/generated/prisma/client";
 import { assertComplete, type CompleteConnectedApp } from "#lib/connected-apps/app-completeness";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
+import { markAppMisconfigured } from "#lib/connected-apps/mark-app-misconfigured";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { sealedColumnContext } from "#lib/secrets/sealed-columns";
 import { obtainedTokens, type ObtainedTokens } from "./obtained-tokens";
@@ -13,6 +14,7 @@ import { hasTenantPlaceholder, tenantInIssuer } from "#lib/connected-apps/tenant
 import { hashState, verifierColumn } from "./start-authorization";
 import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
 import { aadstsCode } from "./explain-provider-error";
+import { classifyProviderError } from "./classify-provider-error";
 import { CallbackError } from "./callback-error";
 
 /** A callback whose state checked out and whose code the provider exchanged. */
@@ -68,7 +70,7 @@ export async function exchangeAuthorizationCode(
 
     const app = await getConnectedAppOrThrow(db, input.connectedAppId);
     assertComplete(app);
-    const tokens = await exchangeCode(app, request, callbackUrl, state);
+    const tokens = await exchangeCode(db, app, request, callbackUrl, state);
     return {
       authRequestId: request.id,
       successPath: isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH,
@@ -111,6 +113,7 @@ function tenantHintOf(app: ConnectedApp, callbackUrl: URL): string | null {
 }
 
 async function exchangeCode(
+  db: Db,
   app: CompleteConnectedApp,
   request: { id: string; codeVerifierSealed: string | null; nonce: string | null },
   callbackUrl: URL,
@@ -131,6 +134,16 @@ async function exchangeCode(
     );
     return obtainedTokens(response, app.scopes);
   } catch (error) {
+    // The provider refused the app's own credentials: the app is misconfigured, as a refresh would find.
+    const failure = classifyProviderError(error, { redirectUri: redirectUriFor(app.id) });
+    if (failure?.kind === "misconfigured" && (failure.code === "invalid_client" || failure.code === "unauthorized_client")) {
+      logger.warn({ connectedAppId: app.id, providerError: failure.code }, "code exchange refused the app's credentials");
+      await markAppMisconfigured(db, app, failure.explanation);
+      throw new CallbackError("exchange_failed", "The provider refused the app's client credentials", {
+        code: failure.code,
+        aadsts: error instanceof oidc.ResponseBodyError ? aadstsCode(error.error_description) : null,
+      });
+    }
     if (error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError) {
       logger.warn({ connectedAppId: app.id, providerError: error.error, description: error.error_description }, "code exchange refused");
       throw new CallbackError("exchange_failed", "The provider refused to exchange the authorization code", {

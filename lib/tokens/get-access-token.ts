@@ -5,11 +5,11 @@ import { env } from "#lib/env";
 import { AppError } from "#lib/errors";
 import { logger } from "#lib/logger";
 import type { ConnectedApp } from "#lib/generated/prisma/client";
-import { notifyAdmins } from "#lib/notifications/notify";
 import { classifyProviderError, type ProviderFailure } from "#lib/oauth/classify-provider-error";
 import { providerConfiguration } from "#lib/oauth/provider-configuration";
 import { grantWithTenantIssuer } from "#lib/oauth/grant-with-tenant-issuer";
 import { assertComplete, type CompleteConnectedApp } from "#lib/connected-apps/app-completeness";
+import { markAppMisconfigured } from "#lib/connected-apps/mark-app-misconfigured";
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { publishConnectionStatus } from "./connection-status";
 import { obtainedTokens, type ObtainedTokens } from "#lib/oauth/obtained-tokens";
@@ -281,21 +281,4 @@ async function handleFailure(db: Db, app: ConnectedApp, row: TokenRow, failure: 
     throw new AppError("provider_error", `The Connected App "${app.providerName}" is misconfigured: ${failure.explanation}`);
   }
   throw new AppError("provider_unavailable", `${app.providerName} cannot be reached to refresh the token: ${failure.explanation}`);
-}
-
-/** invalid_client is the app's fault, not the users': flag the app and tell the admins, leave connections alone. */
-async function markAppMisconfigured(db: Db, app: ConnectedApp, explanation: string): Promise<void> {
-  // One conditional update: of many users' refreshes failing at once, only the one that turns the app
-  // misconfigured tells the admins (the status read before the provider call is stale by now).
-  const turned = await db.connectedApp.updateMany({ where: { id: app.id, status: { not: "misconfigured" } }, data: { status: "misconfigured", statusMessage: explanation } });
-  if (turned.count === 0) {
-    await db.connectedApp.update({ where: { id: app.id }, data: { statusMessage: explanation } });
-    return;
-  }
-  await notifyAdmins(db, {
-    kind: "connected_app.misconfigured",
-    title: `${app.providerName} rejects this app's credentials`,
-    body: explanation,
-    link: `/admin/connected-apps/${app.id}`,
-  });
 }

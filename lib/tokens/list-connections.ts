@@ -16,6 +16,8 @@ export interface PublicConnection {
   lastRefreshedAt: string | null;
   lastError: string | null;
   consecutiveFailures: number;
+  /** False when the provider gave no refresh token: the connection ends when its access token expires. */
+  renewable: boolean;
   updatedAt: string;
 }
 
@@ -57,6 +59,7 @@ export async function listConnections(
       lastRefreshedAt: row.lastRefreshedAt?.toISOString() ?? null,
       lastError: row.lastError,
       consecutiveFailures: row.consecutiveFailures,
+      renewable: row.userId === null || row.refreshTokenSealed !== null,
       updatedAt: row.updatedAt.toISOString(),
     })),
     nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,

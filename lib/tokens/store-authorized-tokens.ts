@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "#lib/db";
 import { recordAuditEvent } from "#lib/audit/record-audit-event";
+import { notify } from "#lib/notifications/notify";
 import type { ObtainedTokens } from "#lib/oauth/obtained-tokens";
 import { sealAccessToken, sealRefreshToken } from "./token-columns";
 import { publishConnectionStatus } from "./connection-status";
@@ -57,4 +58,21 @@ export async function storeAuthorizedTokens(
   if (existing && existing.status !== "active") {
     await publishConnectionStatus(db, { tokenCacheId: id, status: "active", previous: existing.status });
   }
+  if (!tokens.refreshToken && !existing?.refreshTokenSealed) await warnNotRenewable(db, input.connectedAppId, input.userId, tokens.expiresAt);
+}
+
+/**
+ * The provider granted no refresh token (offline access asked, not granted):
+ * the connection works until its access token expires and then cannot be
+ * renewed. The user is told at once, not at the silent end.
+ */
+async function warnNotRenewable(db: Db, connectedAppId: string, userId: string, expiresAt: Date | null): Promise<void> {
+  const app = await db.connectedApp.findUniqueOrThrow({ where: { id: connectedAppId }, select: { providerName: true } });
+  await notify(db, {
+    userId,
+    kind: "connection.not_renewable",
+    title: `Your ${app.providerName} connection ends ${expiresAt ? `at ${expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : "when its token expires"}`,
+    body: `${app.providerName} gave this app no refresh token, so the connection cannot be renewed. Ask your admin to allow offline access (Microsoft: the offline_access scope; Google: access_type=offline and prompt=consent), then reconnect.`,
+    link: `/connections#${connectedAppId}`,
+  });
 }
