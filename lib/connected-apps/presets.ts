@@ -68,6 +68,11 @@ export function microsoftPreset(tenant: string): PresetValues {
   };
 }
 
+/** Microsoft's authorities for any tenant (common, organizations, consumers), as opposed to one tenant. */
+export function isMultiTenantAuthority(tenant: string | null): boolean {
+  return !tenant || MULTI_TENANT.has(tenant);
+}
+
 /** The page where a Microsoft tenant admin grants the app's permissions for everyone. */
 export function microsoftAdminConsentUrl(tenant: string, clientId: string, redirectUri: string): string {
   const url = new URL(`https://login.microsoftonline.com/${encodeURIComponent(tenant)}/adminconsent`);

@@ -13,7 +13,7 @@ import { markAppMisconfigured } from "#lib/connected-apps/mark-app-misconfigured
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { publishConnectionStatus } from "./connection-status";
 import { obtainedTokens, type ObtainedTokens } from "#lib/oauth/obtained-tokens";
-import { appOnlyScopes } from "./app-only-scopes";
+import { appOnlyScopes } from "#lib/connected-apps/app-only-scopes";
 import { APP_PRINCIPAL, openAccessToken, openRefreshToken, sealAccessToken, sealRefreshToken } from "./token-columns";
 
 /**

@@ -1,5 +1,5 @@
 import type { ConnectedApp } from "#lib/generated/prisma/client";
-import { MICROSOFT_APP_ONLY_SCOPE } from "#lib/connected-apps/presets";
+import { MICROSOFT_APP_ONLY_SCOPE } from "./presets";
 
 // User-facing scopes that mean nothing to a client-credentials grant.
 const USER_ONLY_SCOPES = new Set(["openid", "email", "profile", "offline_access"]);
