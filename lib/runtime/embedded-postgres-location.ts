@@ -20,6 +20,12 @@ const RELOCATION_ROOT = "/var/lib/connected-apps";
 const CHILD_ENV = { LC_ALL: "C" } as unknown as NodeJS.ProcessEnv;
 const execFileAsync = promisify(execFile);
 
+/** True for a cluster directory this module made outside its data directory (the only kind removeEmbeddedPostgres deletes). */
+export function isRelocatedClusterDir(clusterDir: string): boolean {
+  const relative = path.relative(RELOCATION_ROOT, path.resolve(clusterDir));
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) && !relative.includes(path.sep);
+}
+
 export interface ClusterLocation {
   /** Holds pg/ (the data directory) and postgres.log: dataDir itself unless relocated. */
   clusterDir: string;

@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { z } from "zod";
-import { clusterLocation } from "./embedded-postgres-location";
+import { clusterLocation, isRelocatedClusterDir } from "./embedded-postgres-location";
 import { withProcessLock } from "./process-lock";
 import { systemUser } from "./system-user";
 
@@ -190,6 +190,25 @@ async function runningPostmaster(pgDir: string): Promise<{ pid: number; port: nu
     return undefined;
   }
   return { pid, port };
+}
+
+/**
+ * Deletes a stopped embedded cluster and its data directory, including a
+ * cluster moved to /var/lib/connected-apps (embedded-postgres-location.ts):
+ * deleting the data directory alone would leave that copy behind, and a next
+ * start from the same path would find it with a password it no longer knows.
+ * Refuses while its PostgreSQL runs. Returns the relocated path it removed.
+ */
+export async function removeEmbeddedPostgres(dataDir: string): Promise<string | null> {
+  const resolved = path.resolve(dataDir);
+  const state = await readState(path.join(resolved, "embedded-postgres.json"));
+  const clusterDir = state?.clusterDir ?? resolved;
+  const running = await runningPostmaster(path.join(clusterDir, "pg"));
+  if (running) throw new Error(`The embedded PostgreSQL of ${resolved} (pid ${running.pid}) is still running: stop it first`);
+  const relocated = state?.clusterDir && isRelocatedClusterDir(state.clusterDir) ? state.clusterDir : null;
+  if (relocated) await fs.rm(relocated, { recursive: true, force: true });
+  await fs.rm(resolved, { recursive: true, force: true });
+  return relocated;
 }
 
 function isAlive(pid: number): boolean {

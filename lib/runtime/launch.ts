@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { childProcessEnv } from "#lib/env";
 import { logger } from "#lib/logger";
@@ -71,11 +71,12 @@ function sourceStamp(): string {
 }
 
 export async function buildIfNeeded(log: (message: string) => void): Promise<void> {
-  const stamp = sourceStamp();
-  const built = existsSync(path.join(ROOT, ".next/BUILD_ID")) && existsSync(BUILD_STAMP)
-    ? readFileSync(BUILD_STAMP, "utf8") === stamp
-    : false;
-  if (built) return;
+  // The checkout's path is part of the stamp: Next's build cache holds absolute paths.
+  const stamp = `${ROOT}\n${sourceStamp()}`;
+  const previous = existsSync(BUILD_STAMP) ? readFileSync(BUILD_STAMP, "utf8") : null;
+  if (existsSync(path.join(ROOT, ".next/BUILD_ID")) && previous === stamp) return;
+  // A .next copied along with a checkout from elsewhere fails to build (modules looked up at the old path).
+  if (previous !== null && previous.split("\n")[0] !== ROOT) rmSync(path.join(ROOT, ".next"), { recursive: true, force: true });
   log("Building the web app (first start or changed sources; takes a minute or two)");
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {

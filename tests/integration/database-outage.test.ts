@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "#lib/db";
 import { checkDatabase } from "#lib/health/check-database";
 import { waitForDatabase } from "#lib/runtime/wait-for-database";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { ensureEmbeddedPostgres, removeEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
 import { freePort } from "#tests/support/net";
 
 describe("database down", () => {
@@ -29,6 +29,7 @@ describe("database down", () => {
     });
     afterAll(async () => {
       await cluster?.stop();
+      await removeEmbeddedPostgres(dataDir);
     });
 
     it("health turns false while PostgreSQL is down and true again once it is back", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { ensureEmbeddedPostgres, removeEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
 import { blockedPathFor, systemUser } from "#lib/runtime/system-user";
 
 // Real clusters in a throwaway directory of the system's temporary folder,
@@ -181,6 +181,12 @@ describe.skipIf(!isRoot)("ensureEmbeddedPostgres as root under a 0700 directory"
     expect(again.startedHere).toBe(true);
     expect(await query(again.url, "SELECT count(*)::int AS n FROM kept")).toEqual([{ n: 0 }]);
     expect((await readState(dataDir)).state.clusterDir).toBe(clusterDir);
+
+    // Removing it takes the relocated copy too, and only once PostgreSQL is stopped.
+    await expect(removeEmbeddedPostgres(dataDir)).rejects.toThrow("is still running: stop it first");
     await again.stop();
+    expect(await removeEmbeddedPostgres(dataDir)).toBe(clusterDir);
+    await expect(fs.access(clusterDir!)).rejects.toThrow();
+    await expect(fs.access(dataDir)).rejects.toThrow();
   });
 });

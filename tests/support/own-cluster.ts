@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { migrate } from "#lib/db/migrate";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { ensureEmbeddedPostgres, removeEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
 import { registerCleanup } from "./cleanup";
 import { databaseUrlWithName } from "./database-url";
 
@@ -18,12 +18,16 @@ export interface OwnCluster {
 /**
  * An embedded PostgreSQL cluster of the test file's own, with a migrated
  * database: for tests that stop and restart the server under the app, which
- * the shared test server must never see. Stopped after the test file.
+ * the shared test server must never see. Stopped and deleted after the test file.
  */
 export async function startOwnCluster(prefix: string): Promise<OwnCluster> {
   const dataDir = mkdtempSync(path.resolve(`.data/${prefix}-`));
   let cluster: EmbeddedPostgresHandle = await ensureEmbeddedPostgres({ dataDir, log: () => {} });
-  registerCleanup(() => cluster.stop());
+  // Stopped, then deleted with its relocated copy (as root, under /var/lib/connected-apps): each run would leave 100 MB.
+  registerCleanup(async () => {
+    await cluster.stop();
+    await removeEmbeddedPostgres(dataDir);
+  });
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   await admin.query("CREATE DATABASE app");
