@@ -2,14 +2,15 @@ import type { Db } from "#lib/db";
 import { env } from "#lib/env";
 import { AppError, type ValidationIssue } from "#lib/errors";
 import type { SignedInUser } from "#lib/auth/sign-in";
+import { isInsecureHost } from "#lib/net/host-rules";
 
 interface References {
   authMethod: "oauth" | "password";
   connectedAppId?: string | null;
   connectedUserId?: string | null;
   servicePrincipal: boolean;
-  imap: { host: string; security: string };
-  smtp: { host: string; security: string };
+  imap: { host: string; port: number; security: string };
+  smtp: { host: string; port: number; security: string };
 }
 
 /**
@@ -20,9 +21,9 @@ interface References {
  */
 export async function checkAccountReferences(db: Db, value: References, caller: SignedInUser, ownerId: string): Promise<string | null> {
   const issues: ValidationIssue[] = [];
-  const insecureHosts = env().INSECURE_OAUTH_HOSTS.map((host) => host.toLowerCase());
   for (const side of ["imap", "smtp"] as const) {
-    if (value[side].security === "none" && !insecureHosts.includes(value[side].host.toLowerCase())) {
+    // The one reading of the list (host-rules.ts): entries with a port, IPv6 in any spelling.
+    if (value[side].security === "none" && !isInsecureHost(value[side].host, value[side].port, env().INSECURE_OAUTH_HOSTS)) {
       issues.push({ path: `${side}.security`, message: `"none" (no TLS) is only allowed for hosts in INSECURE_OAUTH_HOSTS` });
     }
   }

@@ -40,8 +40,8 @@ export async function updateEmailAccount(
     connectedAppId: data.connectedAppId !== undefined ? data.connectedAppId : current.connectedAppId,
     connectedUserId: data.connectedUserId !== undefined ? data.connectedUserId : current.connectedUserId,
     servicePrincipal: data.servicePrincipal ?? current.servicePrincipal,
-    imap: data.imap ?? { host: current.imapHost, security: current.imapSecurity },
-    smtp: data.smtp ?? { host: current.smtpHost, security: current.smtpSecurity },
+    imap: data.imap ?? { host: current.imapHost, port: current.imapPort, security: current.imapSecurity },
+    smtp: data.smtp ?? { host: current.smtpHost, port: current.smtpPort, security: current.smtpSecurity },
   };
   const connectedUserId = await checkAccountReferences(db, merged, caller, current.ownerId);
   // As with a Connected App's endpoints: a stored password goes only to the servers it was given for.

@@ -6,7 +6,7 @@ import { createImapClient } from "./connect-imap";
 import { explainMailError, type MailFailure } from "./explain-mail-error";
 import { mailCredentials } from "./mail-credentials";
 import { pauseSide, recordAuthFailure, recordSideSuccess } from "./side-status";
-import { followConnectionStatus } from "./follow-connection-status";
+import { CONNECTION_PAUSE_PREFIX, followConnectionStatus } from "./follow-connection-status";
 import { LeaseLostError, syncFolder, type SyncLease } from "./sync-folder";
 
 const BACKOFF_START_MS = 2_000;
@@ -126,9 +126,10 @@ export class AccountSession {
     if (failure.kind === "reauth") {
       // The connection itself needs the user: both sides stop until a reconnect.
       await followConnectionStatus(this.db);
-      // No connection row to follow (its user is gone): the side pauses with the reason, or the next claim would try again.
+      // No connection row to follow (never connected, or its user is gone): the side pauses with the reason, or the next
+      // claim would try again. The prefix lets the first connect resume it, as a reconnect resumes a broken connection.
       const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId }, select: { incomingStatus: true } });
-      if (account && account.incomingStatus !== "paused") await pauseSide(this.db, this.accountId, "incoming", failure.error);
+      if (account && account.incomingStatus !== "paused") await pauseSide(this.db, this.accountId, "incoming", `${CONNECTION_PAUSE_PREFIX}${failure.error}`);
       return "needs reauthorisation";
     }
     if (failure.kind === "auth" || failure.kind === "config") {

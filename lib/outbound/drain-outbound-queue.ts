@@ -3,6 +3,7 @@ import type { Db } from "#lib/db";
 import type { EmailAccount } from "#lib/generated/prisma/client";
 import { logger } from "#lib/logger";
 import { explainMailError } from "#lib/mail/explain-mail-error";
+import { CONNECTION_PAUSE_PREFIX } from "#lib/mail/follow-connection-status";
 import { pauseSide, recordAuthFailure, recordSideSuccess } from "#lib/mail/side-status";
 import { buildMail } from "./build-outbound-mail";
 import { claimFirst, claimMoreRows, deferUntil, nextDue, standstill, type ClaimedRow } from "./claim-outbound-rows";
@@ -289,7 +290,8 @@ async function onAccountFailure(
   const reason = `${failure.error}${failure.hint ? ` ${failure.hint}` : ""}`;
   if (failure.kind === "reauth") {
     result.deferred += release(rows, writer, 0);
-    await pauseSide(db, account.id, "outgoing", failure.error);
+    // Resumed by followConnectionStatus once the connection is active (a first connect included).
+    await pauseSide(db, account.id, "outgoing", `${CONNECTION_PAUSE_PREFIX}${failure.error}`);
     return false;
   }
   result.deferred += release(rows, writer, FIRST_RETRY_SECONDS);

@@ -45,7 +45,7 @@ async function code(promise: Promise<unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-  setRuntimeEnv({ ENCRYPTION_KEYS: generateKeyringEntry("v1"), INSECURE_OAUTH_HOSTS: "127.0.0.1" });
+  setRuntimeEnv({ ENCRYPTION_KEYS: generateKeyringEntry("v1"), INSECURE_OAUTH_HOSTS: "127.0.0.1,mail.lan:143,[::1]" });
   db = createDb(await createTestDatabase());
   admin = await user("ada@example.test", "admin");
   uma = await user("uma@example.test", "user");
@@ -97,6 +97,11 @@ describe("email accounts", () => {
     expect(await code(createEmailAccount(db, body({ imap: plain }), uma))).toBe("validation_failed:imap.security");
     const local = await createEmailAccount(db, body({ imap: { ...plain, host: "127.0.0.1" }, smtp: { ...plain, host: "127.0.0.1", port: 25 } }), uma);
     expect(local.imap.security).toBe("none");
+    // Read as the list is read everywhere else: a listed port is that port only; IPv6 in any spelling.
+    const tls = { host: "smtp.example.test", port: 465, security: "tls" as const, login: "uma" };
+    expect((await createEmailAccount(db, body({ emailAddress: "lan@example.test", imap: { ...plain, host: "MAIL.lan" }, smtp: tls }), uma)).imap.host).toBe("MAIL.lan");
+    expect(await code(createEmailAccount(db, body({ imap: { ...plain, host: "mail.lan", port: 993 } }), uma))).toBe("validation_failed:imap.security");
+    expect((await createEmailAccount(db, body({ emailAddress: "v6@example.test", imap: { ...plain, host: "0:0:0:0:0:0:0:1" }, smtp: tls }), uma)).imap.security).toBe("none");
   });
 
   it("seals a password and never returns it", async () => {

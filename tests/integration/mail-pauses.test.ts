@@ -6,6 +6,7 @@ import { MailWorker } from "#lib/mail/mail-worker";
 import { drainOutboundQueue } from "#lib/outbound/drain-outbound-queue";
 import { enqueueOutboundMessage } from "#lib/outbound/enqueue-outbound-message";
 import { stopJobSender } from "#lib/queue/enqueue-job";
+import { createEmailAccount } from "#lib/email-accounts/create-email-account";
 import { updateEmailAccount } from "#lib/email-accounts/update-email-account";
 import { setRuntimeEnv } from "#lib/env";
 import { getAccessToken } from "#lib/tokens/get-access-token";
@@ -126,6 +127,40 @@ describe("pauses", () => {
     await f.db.emailAccount.update({ where: { id: account.id }, data: { incomingStatus: "paused", incomingPausedReason: "5 authentication failures in a row: 535" } });
     await updateEmailAccount(f.db, account.id, { displayName: "Fixed" }, user);
     expect((await accountRow(account.id)).incomingStatus).toBe("active");
+  });
+});
+
+describe("an account added before its user connected", () => {
+  it("pauses both sides as not connected, and the first connect resumes them", async () => {
+    const user = await f.signedIn(await f.createUser("early@example.test"));
+    await f.dovecot.deliver("early@example.test", testMessage({ subject: "waiting for the connect" }));
+    const account = await createEmailAccount(
+      f.db,
+      {
+        emailAddress: "early@example.test",
+        authMethod: "oauth",
+        connectedAppId: f.appId,
+        imap: { host: "127.0.0.1", port: f.dovecot.port, security: "none", login: "early@example.test" },
+        smtp: { host: "127.0.0.1", port: smtp.port, security: "none", login: "early@example.test" },
+      },
+      user,
+    );
+    const session = new AccountSession(f.db, account.id, null);
+    await session.done;
+    await enqueueOutboundMessage(f.db, { emailAccountId: account.id, input: { to: ["someone@example.test"], subject: "queued before the connect", text: "hello" }, caller: user });
+    expect(await drainOutboundQueue(f.db, account.id)).toMatchObject({ sent: 0 });
+    const waiting = await accountRow(account.id);
+    expect([waiting.incomingStatus, waiting.outgoingStatus]).toEqual(["paused", "paused"]);
+    expect(waiting.incomingPausedReason).toContain("not connected");
+
+    await f.connect(f.appId, user.id, "early@example.test");
+    expect(await followConnectionStatus(f.db)).toMatchObject({ resumed: 1 });
+    const resumed = await accountRow(account.id);
+    expect([resumed.incomingStatus, resumed.outgoingStatus, resumed.incomingPausedReason, resumed.outgoingPausedReason]).toEqual(["active", "active", null, null]);
+    const again = new AccountSession(f.db, account.id, null);
+    registerCleanup(() => again.stop());
+    await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "waiting for the connect" } }), 15_000, "the first sync after the connect");
+    expect(await drainOutboundQueue(f.db, account.id)).toMatchObject({ sent: 1 });
   });
 });
 
