@@ -20,7 +20,8 @@ const layers = [
   ["mail"],
   ["email-accounts"],
   ["messages", "outbound"],
-  ["jobs", "cli"],
+  // Readers of everything, for the pages: the dashboard's overview.
+  ["jobs", "cli", "overview"],
 ];
 
 const domainPath = (name) => `^lib/${name}(/|\\.ts$)`;

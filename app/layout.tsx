@@ -1,8 +1,7 @@
 import type { ReactNode } from "react";
-import Link from "next/link";
 import "./globals.css";
 import { optionalPageUser } from "#lib/auth/current-user";
-import { SignOutButton } from "#components/sign-out-button";
+import { SiteHeader } from "#components/site-header";
 
 // Every page reads the session and the database: nothing is prerendered.
 export const dynamic = "force-dynamic";
@@ -20,16 +19,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <header className="top">
-          <Link href="/" className="brand">Connected Apps</Link>
-          {user && <Link href="/connections">My connections</Link>}
-          {user && <Link href="/email-accounts">Email accounts</Link>}
-          {user && user.role === "admin" && <Link href="/admin/connected-apps">Connected Apps</Link>}
-          {user && user.role === "admin" && <Link href="/admin/users">Users</Link>}
-          {user && <span className="muted" data-testid="signed-in-as">{user.email}</span>}
-          {user && <SignOutButton />}
-        </header>
-        <main>{children}</main>
+        <SiteHeader user={user} />
+        <main className="mx-auto my-4 max-w-5xl px-3 sm:my-8 sm:px-6">{children}</main>
       </body>
     </html>
   );

@@ -2,12 +2,12 @@
 
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { missingInWords } from "#lib/connected-apps/app-completeness";
 import { googlePreset, microsoftPreset, type PresetValues } from "#lib/connected-apps/presets";
 import type { PublicConnectedApp } from "#lib/connected-apps/schemas";
 import type { DiscoveredProvider } from "#lib/connected-apps/discover-provider";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
-import { CopyButton } from "./copy-button";
 
 type Preset = "google" | "microsoft" | "generic";
 
@@ -53,10 +53,14 @@ function fieldsFrom(app?: PublicConnectedApp): Fields {
   };
 }
 
+/** The names the presets give: a name still equal to one of them follows a change of preset. */
+const PRESET_NAMES = [googlePreset().providerName, microsoftPreset("common").providerName];
+
 function applyPreset(fields: Fields, values: PresetValues): Fields {
   return {
     ...fields,
-    providerName: fields.providerName || values.providerName,
+    // A Microsoft app must never say "Connect to Google": a name the admin did not type follows the preset.
+    providerName: !fields.providerName.trim() || PRESET_NAMES.includes(fields.providerName) ? values.providerName : fields.providerName,
     openidConfigurationUrl: values.openidConfigurationUrl ?? "",
     issuer: values.issuer ?? "",
     authorizationUri: values.authorizationUri,
@@ -79,8 +83,12 @@ const ENDPOINTS = [
   ["introspectionUri", "Introspection URI"],
 ] as const;
 
-/** Create or edit a Connected App. The client secret is write-only: never sent back to the browser. */
-export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
+/**
+ * Edit a Connected App (it was created with a name and a preset: see
+ * new-connected-app-form.tsx). The client secret is write-only: never sent
+ * back to the browser.
+ */
+export function ConnectedAppForm({ app }: { app: PublicConnectedApp }) {
   const router = useRouter();
   const [fields, setFields] = useState<Fields>(() => fieldsFrom(app));
   const [newScope, setNewScope] = useState("");
@@ -90,7 +98,7 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
   // The server drops the saved secret when the app's endpoints move and no secret comes with them: say so first.
   const saved = fieldsFrom(app);
   const endpointsMoved = (["openidConfigurationUrl", ...ENDPOINTS.map(([key]) => key)] as const).some((key) => fields[key].trim() !== saved[key].trim());
-  const secretWillBeDropped = Boolean(app?.clientSecretSet) && endpointsMoved && fields.clientSecret === "";
+  const secretWillBeDropped = app.clientSecretSet && endpointsMoved && fields.clientSecret === "";
 
   function choosePreset(preset: Preset) {
     setFields((current) => {
@@ -122,7 +130,7 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const optional = (value: string) => (value.trim() === "" ? (app ? null : undefined) : value.trim());
+    const optional = (value: string) => (value.trim() === "" ? null : value.trim());
     const body = {
       providerName: fields.providerName,
       preset: fields.preset,
@@ -134,26 +142,20 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
       revocationUri: optional(fields.revocationUri),
       userinfoUri: optional(fields.userinfoUri),
       introspectionUri: optional(fields.introspectionUri),
-      clientId: fields.clientId,
+      // Left empty, the app stays incomplete (offered to nobody): the other fields are saved meanwhile.
+      clientId: fields.clientId.trim() || undefined,
       ...(fields.clientSecret ? { clientSecret: fields.clientSecret } : {}),
-      clientSecretExpiresAt: fields.clientSecretExpiresAt ? new Date(fields.clientSecretExpiresAt).toISOString() : app ? null : undefined,
+      clientSecretExpiresAt: fields.clientSecretExpiresAt ? new Date(fields.clientSecretExpiresAt).toISOString() : null,
       tokenEndpointAuthMethod: fields.tokenEndpointAuthMethod,
       scopes: fields.scopes,
       queryParameters: Object.fromEntries(fields.queryParameters.filter(([key]) => key.trim() !== "")),
       pkce: fields.pkce,
     };
     await run(async () => {
-      const saved = await callApi<PublicConnectedApp>(app ? `/api/v1/connected-apps/${app.id}` : "/api/v1/connected-apps", {
-        method: app ? "PATCH" : "POST",
-        body,
-      });
-      if (app) {
-        setFields(fieldsFrom(saved));
-        setNotice("Saved.");
-        router.refresh();
-      } else {
-        router.push(`/admin/connected-apps/${saved.id}`);
-      }
+      const saved = await callApi<PublicConnectedApp>(`/api/v1/connected-apps/${app.id}`, { method: "PATCH", body });
+      setFields(fieldsFrom(saved));
+      setNotice(saved.status === "incomplete" ? `Saved. Still missing: ${missingInWords(saved)}.` : "Saved.");
+      router.refresh();
     }, "Could not save");
   }
 
@@ -195,25 +197,28 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
         </button>
       </div>
 
-      <fieldset>
-        <legend>Endpoints (filled by discovery, or type them)</legend>
+      {/* A preset knows its endpoints: they stay folded away (still editable); without one they are the point. */}
+      <details open={fields.preset === "generic"} className="my-4 rounded-md border border-line px-4 py-2">
+        <summary className="cursor-pointer font-semibold">
+          {fields.preset === "generic" ? "Endpoints (filled by discovery, or type them)" : "Endpoints (set by the preset; change them only if you must)"}
+        </summary>
         {ENDPOINTS.map(([key, label]) => (
           <div key={key}>
             <label htmlFor={key}>{label}</label>
             <input id={key} value={fields[key]} onChange={(event) => set(key, event.target.value)} />
           </div>
         ))}
-      </fieldset>
+      </details>
 
       <label htmlFor="clientId">Client ID</label>
-      <input id="clientId" value={fields.clientId} required autoComplete="off" onChange={(event) => set("clientId", event.target.value)} />
+      <input id="clientId" value={fields.clientId} autoComplete="off" onChange={(event) => set("clientId", event.target.value)} />
       <label htmlFor="clientSecret">Client secret</label>
       <input
         id="clientSecret"
         type="password"
         autoComplete="new-password"
         value={fields.clientSecret}
-        placeholder={app?.clientSecretSet ? "set (leave empty to keep it)" : "not set"}
+        placeholder={app.clientSecretSet ? "set (leave empty to keep it)" : "not set"}
         aria-describedby="clientSecretHint"
         onChange={(event) => set("clientSecret", event.target.value)}
       />
@@ -265,43 +270,35 @@ export function ConnectedAppForm({ app }: { app?: PublicConnectedApp }) {
         </button>
       </div>
 
-      <label>Extra query parameters (e.g. access_type=offline, prompt=consent)</label>
-      {fields.queryParameters.map(([key, value], index) => (
-        <div className="row" key={index}>
-          <input
-            aria-label="parameter name"
-            value={key}
-            onChange={(event) => set("queryParameters", fields.queryParameters.map((pair, i) => (i === index ? [event.target.value, pair[1]] : pair)))}
-          />
-          <input
-            aria-label="parameter value"
-            value={value}
-            onChange={(event) => set("queryParameters", fields.queryParameters.map((pair, i) => (i === index ? [pair[0], event.target.value] : pair)))}
-          />
-          <button type="button" className="secondary" onClick={() => set("queryParameters", fields.queryParameters.filter((_, i) => i !== index))}>
-            Remove
-          </button>
-        </div>
-      ))}
-      <button type="button" className="secondary" onClick={() => set("queryParameters", [...fields.queryParameters, ["", ""]])}>
-        Add parameter
-      </button>
+      <fieldset>
+        <legend>Extra query parameters (e.g. access_type=offline, prompt=consent)</legend>
+        {fields.queryParameters.map(([key, value], index) => (
+          <div className="row" key={index}>
+            <input
+              aria-label="parameter name"
+              value={key}
+              onChange={(event) => set("queryParameters", fields.queryParameters.map((pair, i) => (i === index ? [event.target.value, pair[1]] : pair)))}
+            />
+            <input
+              aria-label="parameter value"
+              value={value}
+              onChange={(event) => set("queryParameters", fields.queryParameters.map((pair, i) => (i === index ? [pair[0], event.target.value] : pair)))}
+            />
+            <button type="button" className="secondary" onClick={() => set("queryParameters", fields.queryParameters.filter((_, i) => i !== index))}>
+              Remove
+            </button>
+          </div>
+        ))}
+        <button type="button" className="secondary" onClick={() => set("queryParameters", [...fields.queryParameters, ["", ""]])}>
+          Add parameter
+        </button>
+      </fieldset>
 
       <label className="check">
         <input type="checkbox" checked={fields.pkce} onChange={(event) => set("pkce", event.target.checked)} /> Use PKCE (S256)
       </label>
 
-      <label htmlFor="redirectUri">Redirect URI (register it at the provider)</label>
-      {app ? (
-        <div className="row">
-          <input id="redirectUri" value={app.redirectUri} readOnly />
-          <CopyButton text={app.redirectUri} />
-        </div>
-      ) : (
-        <p className="muted">Shown here once the app is saved: it ends with the app's id.</p>
-      )}
-
-      <button type="submit" disabled={busy}>{busy ? "Saving…" : app ? "Save" : "Create"}</button>
+      <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save"}</button>
       {notice && <p className="notice" role="status">{notice}</p>}
       {error && <p className="error" role="alert">{error}</p>}
     </form>

@@ -2,28 +2,33 @@
 
 import { useRouter } from "next/navigation";
 import { callApi } from "./api";
+import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
 
 export function DeleteConnectedAppButton({ id, name }: { id: string; name: string }) {
   const router = useRouter();
-  const { busy, error, run } = useApiAction();
+  const { error, run } = useApiAction();
   return (
     <>
-      <button
-        type="button"
-        className="secondary"
-        disabled={busy}
-        onClick={async () => {
-          if (!window.confirm(`Delete ${name} and every connection to it?`)) return;
-          await run(async () => {
+      <ConfirmButton
+        title={`Delete ${name}?`}
+        description="Every user's connection to it is deleted too, and mail accounts that use it stop."
+        confirmLabel={`Delete ${name}`}
+        danger
+        onConfirm={() =>
+          run(async () => {
             await callApi(`/api/v1/connected-apps/${id}`, { method: "DELETE" });
-            router.push("/admin/connected-apps");
-          }, "Could not delete");
-        }}
+            router.push("/admin/connected-apps?deleted=1");
+          }, "Could not delete")
+        }
       >
         Delete {name}
-      </button>
-      {error && <p className="error">{error}</p>}
+      </ConfirmButton>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </>
   );
 }

@@ -1,30 +1,39 @@
 "use client";
 
 import { callApi } from "./api";
+import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
 
-export function DisconnectButton({ connectedAppId, providerName }: { connectedAppId: string; providerName: string }) {
-  const { busy, error, run } = useApiAction();
+/**
+ * Disconnects a connection (the signed-in user's own, or, for an admin, the
+ * user's named by `userId`), after asking. `then` is where to go afterwards:
+ * the page says what is left to do and outlives this button.
+ */
+export function DisconnectButton({ connectedAppId, providerName, userId, then }: { connectedAppId: string; providerName: string; userId?: string; then?: "connections" | "stay" }) {
+  const { error, run } = useApiAction();
   return (
     <>
-      <button
-        type="button"
-        className="secondary"
-        disabled={busy}
-        onClick={async () => {
-          if (!window.confirm(`Disconnect ${providerName}? Its tokens are erased.`)) return;
-          await run(async () => {
-            const result = await callApi<{ revokedAtProvider: boolean }>(`/api/v1/connected-apps/${connectedAppId}/connection`, {
-              method: "DELETE",
-            });
-            // The page says what is left to do: it outlives this button, which is gone once disconnected.
-            window.location.assign(`/connections?disconnected=${connectedAppId}&revoked=${result.revokedAtProvider ? 1 : 0}`);
-          }, "Could not disconnect");
-        }}
+      <ConfirmButton
+        title={`Disconnect ${providerName}?`}
+        description="Its tokens are erased and revoked at the provider where it allows that. Mail accounts that use the connection pause until it is connected again."
+        confirmLabel="Disconnect"
+        danger
+        onConfirm={() =>
+          run(async () => {
+            const query = userId ? `?userId=${userId}` : "";
+            const result = await callApi<{ revokedAtProvider: boolean }>(`/api/v1/connected-apps/${connectedAppId}/connection${query}`, { method: "DELETE" });
+            if (then === "stay") window.location.reload();
+            else window.location.assign(`/connections?disconnected=${connectedAppId}&revoked=${result.revokedAtProvider ? 1 : 0}`);
+          }, "Could not disconnect")
+        }
       >
         Disconnect
-      </button>
-      {error && <p className="error">{error}</p>}
+      </ConfirmButton>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </>
   );
 }

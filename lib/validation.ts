@@ -31,3 +31,25 @@ export const UNKNOWN_FIELDS = {
   error: (issue: { code?: string; keys?: string[] }) =>
     issue.code === "unrecognized_keys" && issue.keys ? `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}` : undefined,
 };
+
+/**
+ * A page's filters from its query string: each field of `schema` is parsed on
+ * its own, so one bad value (an edited link) drops that filter alone, named in
+ * `ignored`, instead of failing the page. Repeated parameters count once.
+ */
+export function parseFilters<S extends z.ZodObject>(
+  schema: S,
+  search: Record<string, string | string[] | undefined>,
+): { filters: Partial<z.infer<S>>; ignored: string[] } {
+  const filters: Record<string, unknown> = {};
+  const ignored: string[] = [];
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const raw = search[key];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === undefined || value === "") continue;
+    const result = (field as z.ZodType).safeParse(value);
+    if (result.success) filters[key] = result.data;
+    else ignored.push(key);
+  }
+  return { filters: filters as Partial<z.infer<S>>, ignored };
+}

@@ -17,6 +17,18 @@ export function missingForFlows(app: Pick<ConnectedApp, "clientId" | "authorizat
   ];
 }
 
+const MISSING_WORDS: Record<string, string> = {
+  clientId: "a client id",
+  authorizationUri: "an authorization endpoint",
+  tokenUri: "a token endpoint",
+};
+
+/** What a flow still needs, in words: "a client id and a token endpoint". */
+export function missingInWords(app: Pick<ConnectedApp, "clientId" | "authorizationUri" | "tokenUri">): string {
+  const words = missingForFlows(app).map((field) => MISSING_WORDS[field] ?? field);
+  return words.length > 1 ? `${words.slice(0, -1).join(", ")} and ${words.at(-1)}` : (words[0] ?? "");
+}
+
 export function isComplete(app: ConnectedApp): app is CompleteConnectedApp {
   return missingForFlows(app).length === 0;
 }

@@ -1,7 +1,7 @@
 import * as oidc from "openid-client";
 import type { Db } from "#lib/db";
 import { appOnlyScopes } from "#lib/connected-apps/app-only-scopes";
-import { isComplete, missingForFlows } from "#lib/connected-apps/app-completeness";
+import { isComplete, missingInWords } from "#lib/connected-apps/app-completeness";
 import { readDiscoveryDocument, configurationUrlFor } from "#lib/connected-apps/discover-provider";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
 import { isMultiTenantAuthority } from "#lib/connected-apps/presets";
@@ -31,11 +31,11 @@ export interface AppCheck {
 export async function checkConnectedApp(db: Db, id: string): Promise<AppCheck[]> {
   const app = await getConnectedAppOrThrow(db, id);
   const checks: AppCheck[] = [];
-  const missing = missingForFlows(app);
+  const missing = missingInWords(app);
   checks.push(
-    missing.length === 0
-      ? { name: "Set-up", result: "ok", detail: "The app has a client id and both endpoints." }
-      : { name: "Set-up", result: "failed", detail: `Still missing: ${missing.join(", ")}. Users are not offered the app until it has them.` },
+    missing
+      ? { name: "Set-up", result: "failed", detail: `Still missing: ${missing}. Users are not offered the app until it has them.` }
+      : { name: "Set-up", result: "ok", detail: "The app has a client id and both endpoints." },
   );
   if (app.openidConfigurationUrl) checks.push(await checkDiscovery(app));
   for (const [name, url, method] of [

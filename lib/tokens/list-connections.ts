@@ -26,15 +26,16 @@ export interface ConnectionsPage {
   nextCursor: string | null;
 }
 
-/** Connections, never tokens. `userId` narrows to one user; `connectedAppId` to one app. */
+/** Connections, never tokens. `userId` narrows to one user; `connectedAppId` to one app; `status` to one status. */
 export async function listConnections(
   db: Db,
-  filter: { userId?: string; connectedAppId?: string; cursor?: string; limit?: number },
+  filter: { userId?: string; connectedAppId?: string; status?: PublicConnection["status"]; cursor?: string; limit?: number },
 ): Promise<ConnectionsPage> {
   const limit = Math.min(filter.limit ?? 100, 500);
   const where: Prisma.TokenCacheWhereInput = {
     ...(filter.userId ? { userId: filter.userId } : {}),
     ...(filter.connectedAppId ? { connectedAppId: filter.connectedAppId } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
   };
   const rows = await db.tokenCache.findMany({
     where,

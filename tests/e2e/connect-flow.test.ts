@@ -25,6 +25,7 @@ beforeAll(async () => {
   });
   const browser = await launchBrowser();
   registerCleanup(() => browser.close());
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
   page = await browser.context.newPage();
 });
 
@@ -36,29 +37,46 @@ async function signIn(email: string, password: string) {
   await page.waitForSelector("h1:text('Dashboard')");
 }
 
-describe("Connected App by discovery, then Connect to … in Chromium", () => {
+describe("a Connected App set up in the provider's order, then Connect to … in Chromium", () => {
   let appId: string;
 
-  it("lets the admin create the app from its OpenID configuration URL and shows the Redirect URI", async () => {
+  it("creates the app by its name, shows the Redirect URI to copy, then takes the client id and secret the provider gave", async () => {
     await signIn("ada@example.test", "a long passphrase");
     await page.goto(`${app.url}/admin/connected-apps/new`);
+    await page.check("input[name=preset][value=generic]");
     await page.fill("#providerName", "Test IdP");
+    await page.click("button[type=submit]");
+    await page.waitForURL(/\/admin\/connected-apps\/[0-9a-f-]{36}$/);
+    appId = page.url().split("/").at(-1)!;
+    expect(await page.textContent("[data-testid=app-status]")).toBe("incomplete");
+    expect(await page.textContent("[data-testid=app-missing]")).toContain("a client id");
+
+    // Copy the Redirect URI as the admin would, and register it at the provider (as in Entra's "Register an application").
+    await page.click("button[aria-label='Copy Redirect URI']");
+    const redirectUri = await page.evaluate(() => navigator.clipboard.readText());
+    expect(redirectUri).toBe(`${app.url}/api/oauth/callback/${appId}`);
+    await provider.addClient({ clientId: "e2e-client", clientSecret: "e2e-client-secret-value", redirectUris: [redirectUri] });
+
+    // Back with what the provider gave: its discovery URL, the client id and the secret.
     await page.fill("#openidConfigurationUrl", provider.discoveryUrl);
-    await page.click("text=Get OpenID Configuration");
+    await page.click("button:text('Get OpenID Configuration')");
     await page.waitForSelector("p.notice");
     expect(await page.inputValue("#issuer")).toBe(provider.issuer);
     expect(await page.inputValue("#tokenUri")).toBe(`${provider.issuer}/token`);
     await page.fill("#clientId", "e2e-client");
     await page.fill("#clientSecret", "e2e-client-secret-value");
     await page.fill("#new-scope", "offline_access");
-    await page.click("text=Add scope");
-    await page.click("button[type=submit]");
-    await page.waitForURL(/\/admin\/connected-apps\/[0-9a-f-]{36}$/);
-    appId = page.url().split("/").at(-1)!;
-    const redirectUri = await page.inputValue("#redirectUri");
-    expect(redirectUri).toBe(`${app.url}/api/oauth/callback/${appId}`);
+    await page.click("button:text('Add scope')");
+    await page.click("button:text('Save')");
+    await page.waitForSelector("p.notice:text('Saved.')");
+    await page.waitForSelector("[data-testid=app-status]:text('ready')");
     expect(await page.content()).not.toContain("e2e-client-secret-value");
-    await provider.addClient({ clientId: "e2e-client", clientSecret: "e2e-client-secret-value", redirectUris: [redirectUri] });
+
+    // Check this app: the provider accepts the client id and secret.
+    await page.click("button:text('Check this app')");
+    await page.waitForSelector("[data-testid=app-checks]");
+    expect(await page.$$eval("[data-testid=app-checks] li[data-result=failed]", (items) => items.map((item) => item.textContent))).toEqual([]);
+    expect(await page.textContent("[data-testid=app-checks]")).toContain("accepted");
   });
 
   it("lets a user connect: consent at the provider, back to My connections, connected", async () => {
@@ -93,8 +111,9 @@ describe("Connected App by discovery, then Connect to … in Chromium", () => {
   });
 
   it("disconnects from the page", async () => {
-    page.once("dialog", (dialog) => void dialog.accept());
     await page.click("button:text('Disconnect')");
+    // The confirmation is a dialog of the page (Radix), not the browser's own.
+    await page.click("[role=dialog] button:text('Disconnect')");
     await page.waitForSelector("[data-testid=disconnect-notice]");
     expect(await page.textContent("[data-testid=disconnect-notice]")).toBe("Disconnected, and Test IdP revoked this app's access.");
     await page.waitForSelector("text=Connect to Test IdP");

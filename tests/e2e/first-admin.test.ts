@@ -76,8 +76,8 @@ describe("a fresh install in the browser", () => {
     await page.fill("#new-email", "bob@example.test");
     await page.fill("#new-name", "Bob");
     await page.fill("#new-password", "bobs password 1");
-    await page.click("form button[type=submit]");
-    await page.waitForSelector("td:text('bob@example.test')");
+    await page.click("button:text('Add user')");
+    await page.waitForSelector("td:has-text('bob@example.test')");
     await signOut();
 
     await signIn("bob@example.test", "bobs password 1");

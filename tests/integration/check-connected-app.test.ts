@@ -41,7 +41,7 @@ describe("Check this app", () => {
   it("says what is missing and what cannot be reached", async () => {
     const incomplete = await createConnectedApp(f.db, { providerName: "Half done" }, { id: adminId });
     expect(await checkConnectedApp(f.db, incomplete.id)).toEqual([
-      { name: "Set-up", result: "failed", detail: "Still missing: clientId, authorizationUri, tokenUri. Users are not offered the app until it has them." },
+      { name: "Set-up", result: "failed", detail: "Still missing: a client id, an authorization endpoint and a token endpoint. Users are not offered the app until it has them." },
     ]);
     const unreachable = await createConnectedApp(
       f.db,

@@ -7,9 +7,10 @@ import { chromium, type BrowserContext } from "playwright-core";
  * flags matter here: this machine has no internet, and Chromium's own
  * connections would otherwise fail over and over.
  */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(options: { timezoneId?: string } = {}): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(path.resolve(".data/chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
+    ...options,
     executablePath: "/usr/bin/chromium",
     headless: true,
     args: [

@@ -1,11 +1,23 @@
 import { notFound } from "next/navigation";
 import { db } from "#lib/db";
+import { env } from "#lib/env";
 import { requirePageAdmin } from "#lib/auth/current-user";
+import { missingInWords } from "#lib/connected-apps/app-completeness";
 import { toPublicConnectedApp } from "#lib/connected-apps/to-public-connected-app";
 import { listConnections } from "#lib/tokens/list-connections";
+import { AppStatusBadge } from "#components/app-status-badge";
+import { CheckAppButton } from "#components/check-app-button";
 import { ConnectedAppForm } from "#components/connected-app-form";
+import { ConnectionsTable } from "#components/connections-table";
+import { CopyButton } from "#components/copy-button";
 import { DeleteConnectedAppButton } from "#components/delete-connected-app-button";
-import { ConnectionStatusBadge } from "#components/connection-status-badge";
+import { SetupGuide } from "#components/setup-guide";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const row = /^[0-9a-f-]{36}$/i.test(id) ? await db().connectedApp.findUnique({ where: { id }, select: { providerName: true } }) : null;
+  return { title: `${row?.providerName ?? "Connected App"} · Connected Apps` };
+}
 
 export default async function ConnectedAppPage({ params }: { params: Promise<{ id: string }> }) {
   await requirePageAdmin();
@@ -14,54 +26,70 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
   if (!row) notFound();
   const app = toPublicConnectedApp(row);
   const connections = await listConnections(db(), { connectedAppId: id });
+  const curl = `curl -H "Authorization: Bearer $API_KEY" ${env().APP_URL}/api/v1/connected-apps/${app.id}/token`;
   return (
     <>
       {app.status === "misconfigured" && (
         <div className="banner bad" role="alert">
-          <strong>Misconfigured:</strong> {app.statusMessage} Fix the client id, secret or endpoints below; users' connections are left as they are.
+          <strong>Misconfigured:</strong> {app.statusMessage} Fix the client id, secret or endpoints below; users&apos; connections are left as they are.
         </div>
       )}
       {app.clientSecretExpiresSoon && (
         <div className="banner warn" role="alert">
-          The client secret {new Date(app.clientSecretExpiresAt!) < new Date() ? "expired" : "expires"} on {app.clientSecretExpiresAt!.slice(0, 10)}: create a new one at the provider and paste it below.
+          The client secret {new Date(app.clientSecretExpiresAt!) < new Date() ? "expired" : "expires"} on {app.clientSecretExpiresAt!.slice(0, 10)}: create a
+          new one at the provider and paste it below.
         </div>
       )}
       <section className="card">
-        <h1>{app.providerName}</h1>
-        {app.adminConsentUrl && (
-          <p>
-            Tenant-wide consent: <a href={app.adminConsentUrl} target="_blank" rel="noreferrer">grant the app's permissions for everyone in the tenant</a> (a tenant admin must sign in).
+        <div className="flex flex-wrap items-center gap-3">
+          <h1 className="mb-0">{app.providerName}</h1>
+          <AppStatusBadge status={app.status} />
+        </div>
+        {app.status === "incomplete" && (
+          <p className="muted" data-testid="app-missing">
+            Offered to nobody until it has {missingInWords(row)}: follow the steps below.
           </p>
         )}
-        <ConnectedAppForm app={app} />
+        <label htmlFor="redirectUri">Redirect URI: register it at the provider first</label>
+        <div className="row">
+          <input id="redirectUri" value={app.redirectUri} readOnly />
+          <CopyButton text={app.redirectUri} label="Copy Redirect URI" />
+        </div>
+        <dl className="facts mt-4">
+          <dt>App id</dt>
+          <dd>
+            <code data-testid="app-id">{app.id}</code>
+          </dd>
+          <dt>Token API</dt>
+          <dd>
+            <span className="flex flex-wrap items-center gap-2">
+              <code data-testid="token-curl">{curl}</code>
+              <CopyButton text={curl} label="Copy the curl line" />
+            </span>
+            <span className="muted">
+              With an API key of the user whose token you want (<a href="/api-keys">API keys</a>).
+            </span>
+          </dd>
+        </dl>
       </section>
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section className="card">
+          <SetupGuide app={app} />
+        </section>
+        <section className="card">
+          <h2>Settings</h2>
+          <ConnectedAppForm app={app} />
+          <hr className="my-6 border-line" />
+          <CheckAppButton appId={app.id} />
+        </section>
+      </div>
       <section className="card">
         <h2>Connections</h2>
-        {connections.items.length === 0 ? (
-          <p className="muted">Nobody is connected yet.</p>
-        ) : (
-          <table>
-            <thead>
-              <tr><th>User</th><th>Provider account</th><th>Status</th><th>Expires</th><th>Last refresh</th><th>Last error</th></tr>
-            </thead>
-            <tbody>
-              {connections.items.map((connection) => (
-                <tr key={connection.id} data-testid="connection-row">
-                  <td>{connection.userEmail ?? "app-only token"}</td>
-                  <td>{connection.providerEmail ?? connection.providerSubject ?? "—"}</td>
-                  <td><ConnectionStatusBadge status={connection.status} /></td>
-                  <td>{connection.expiresAt ? new Date(connection.expiresAt).toLocaleString("en-GB") : "—"}</td>
-                  <td>{connection.lastRefreshedAt ? new Date(connection.lastRefreshedAt).toLocaleString("en-GB") : "—"}</td>
-                  <td>{connection.lastError ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <ConnectionsTable connections={connections.items} show={{ user: true }} />
       </section>
       <section className="card">
         <h2>Delete</h2>
-        <p className="muted">Deleting the app deletes every user's connection to it.</p>
+        <p className="muted">Deleting the app deletes every user&apos;s connection to it.</p>
         <DeleteConnectedAppButton id={app.id} name={app.providerName} />
       </section>
     </>

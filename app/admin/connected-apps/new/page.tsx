@@ -1,12 +1,14 @@
 import { requirePageAdmin } from "#lib/auth/current-user";
-import { ConnectedAppForm } from "#components/connected-app-form";
+import { NewConnectedAppForm } from "#components/new-connected-app-form";
+
+export const metadata = { title: "New Connected App · Connected Apps" };
 
 export default async function NewConnectedAppPage() {
   await requirePageAdmin();
   return (
-    <section className="card">
+    <section className="card narrow">
       <h1>New Connected App</h1>
-      <ConnectedAppForm />
+      <NewConnectedAppForm />
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { listConnections } from "#lib/tokens/list-connections";
 const query = z.object({
   userId: z.uuid().optional(),
   connectedAppId: z.uuid().optional(),
+  status: z.enum(["active", "needs_reauth", "disconnected"]).optional(),
   cursor: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
