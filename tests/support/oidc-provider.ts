@@ -586,7 +586,12 @@ function sendError(res: ServerResponse, error: unknown): void {
 
 // --- the headless user ---------------------------------------------------------
 
-async function authorizeHeadless(origin: string, authorizationUrl: string, account: { login: string; deny?: boolean }): Promise<string> {
+/**
+ * `TestProvider.authorizeHeadless` for a caller without the provider object: a
+ * test that drives a provider running in another process (tests/e2e/demo.test.ts).
+ * `origin` is the provider's; the first redirect away from it is returned.
+ */
+export async function authorizeHeadless(origin: string, authorizationUrl: string, account: { login: string; deny?: boolean }): Promise<string> {
   const cookies = new Map<string, string>();
 
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
