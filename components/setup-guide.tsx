@@ -13,6 +13,17 @@ function Paste({ value, label }: { value: string; label: string }) {
   );
 }
 
+/** The last step of a mail provider's guide: from a connection to a syncing mailbox. */
+function MailboxStep({ app, servers }: { app: PublicConnectedApp; servers: string }) {
+  return (
+    <li>
+      For mail: once connected, each user adds their mailbox under <a href="/email-accounts/new">Email accounts → New email account</a>, with the{" "}
+      <em>{servers}</em> servers and <em>{app.providerName}</em> as the Connected App; <strong>Test connection</strong>, create, and the worker starts
+      syncing within seconds.
+    </li>
+  );
+}
+
 function Steps({ children }: { children: ReactNode }) {
   return <ol className="list-decimal space-y-3 pl-5">{children}</ol>;
 }
@@ -84,6 +95,7 @@ function MicrosoftGuide({ app }: { app: PublicConnectedApp }) {
           Save the client id, secret and tenant here, then <strong>Check this app</strong>. Users then see <em>Connect to {app.providerName}</em> under{" "}
           <em>My connections</em>.
         </li>
+        <MailboxStep app={app} servers="Microsoft 365 / Exchange Online" />
       </Steps>
       <details className="mt-4">
         <summary className="cursor-pointer font-semibold">Shared mailboxes read and sent as the app (no user)</summary>
@@ -155,6 +167,7 @@ function GoogleGuide({ app }: { app: PublicConnectedApp }) {
         <li>
           <strong>Check this app</strong>, then users see <em>Connect to {app.providerName}</em> under <em>My connections</em>.
         </li>
+        <MailboxStep app={app} servers="Gmail / Google Workspace" />
       </Steps>
     </div>
   );

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
@@ -115,7 +116,7 @@ async function actAs(person: HttpSession) {
 }
 
 /** Opens the page, lets it settle, and returns what the checks of every page found, at both widths. */
-async function healthAtBothWidths(path: string) {
+async function healthAtBothWidths(path: string, screenshot?: string) {
   const found: Record<string, unknown> = {};
   for (const [name, viewport] of [
     ["phone", PHONE],
@@ -127,9 +128,17 @@ async function healthAtBothWidths(path: string) {
     problems.clear();
     await page.goto(`${app.url}${path}`);
     found[name] = await pageHealth(page, problems);
+    if (SCREENSHOTS_DIR && screenshot) {
+      // The whole page, up to a length worth reading in a README.
+      const height = Math.min(await page.evaluate(() => document.documentElement.scrollHeight), 1800);
+      await page.screenshot({ path: join(SCREENSHOTS_DIR, `${screenshot}-${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height } });
+    }
   }
   return found;
 }
+
+/** `npm run screenshots` sets this: the pages as these tests leave them, for docs/screenshots. */
+const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR;
 
 async function open(path: string) {
   await page.setViewportSize(DESKTOP);
@@ -180,7 +189,7 @@ describe("the dashboard", () => {
 
   it("passes the checks of every page", async () => {
     await actAs(people.ada);
-    expect(await healthAtBothWidths("/")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/", "dashboard")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
   });
 });
 
@@ -229,7 +238,7 @@ describe("All connections (/admin/connections)", () => {
 
   it("passes the checks of every page", async () => {
     await actAs(people.ada);
-    expect(await healthAtBothWidths("/admin/connections")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/admin/connections", "all-connections")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
   });
 });
 
@@ -289,7 +298,7 @@ describe("the audit log (/admin/audit-log)", () => {
   });
 
   it("passes the checks of every page", async () => {
-    expect(await healthAtBothWidths("/admin/audit-log")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/admin/audit-log", "audit-log")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
   });
 });
 
@@ -336,7 +345,7 @@ describe("API keys (/api-keys)", () => {
 
   it("passes the checks of every page", async () => {
     await actAs(people.uma);
-    expect(await healthAtBothWidths("/api-keys")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/api-keys", "api-keys")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
   });
 });
 
@@ -377,7 +386,7 @@ describe("Users (/admin/users)", () => {
   });
 
   it("passes the checks of every page", async () => {
-    expect(await healthAtBothWidths("/admin/users")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/admin/users", "users")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
   });
 });
 
@@ -416,15 +425,28 @@ describe("Connected App pages", () => {
 
   it("pass the checks of every page", async () => {
     expect(await healthAtBothWidths("/admin/connected-apps")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
-    expect(await healthAtBothWidths("/admin/connected-apps/new")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
-    expect(await healthAtBothWidths(`/admin/connected-apps/${ids.contoso}`)).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/admin/connected-apps/new", "new-connected-app")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths(`/admin/connected-apps/${ids.contoso}`, "connected-app-microsoft")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
     expect(await healthAtBothWidths(`/admin/connected-apps/${ids.testIdp}`)).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+  });
+
+  it("delete an app after asking, and say so on the list", async () => {
+    const created = await people.ada.request("/api/v1/connected-apps", { method: "POST", json: { preset: "generic", providerName: "Short-lived" } });
+    const { id } = (await created.json()) as { id: string };
+    await actAs(people.ada);
+    await open(`/admin/connected-apps/${id}`);
+    await page.click("button:text('Delete Short-lived')");
+    await page.click("[role=dialog] button:text('Delete Short-lived')");
+    await page.waitForURL(`${app.url}/admin/connected-apps?deleted=1`);
+    expect(await page.innerText("[role=status]")).toBe("The app was deleted, with every connection to it.");
+    expect(await page.innerText("main")).not.toContain("Short-lived");
+    expect((await people.ada.request(`/api/v1/connected-apps/${id}`)).status).toBe(404);
   });
 });
 
 describe("My connections (/connections)", () => {
   it("passes the checks of every page", async () => {
     await actAs(people.uma);
-    expect(await healthAtBothWidths("/connections")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
+    expect(await healthAtBothWidths("/connections", "my-connections")).toEqual({ phone: HEALTHY, desktop: HEALTHY });
   });
 });

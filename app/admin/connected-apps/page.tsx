@@ -7,11 +7,17 @@ import { LocalTime } from "#components/local-time";
 
 export const metadata = { title: "Connected Apps · Connected Apps" };
 
-export default async function ConnectedAppsPage() {
+export default async function ConnectedAppsPage({ searchParams }: { searchParams: Promise<{ deleted?: string }> }) {
   await requirePageAdmin();
   const apps = await listConnectedApps(db());
+  const { deleted } = await searchParams;
   return (
     <section className="card">
+      {deleted === "1" && (
+        <p className="banner ok" role="status">
+          The app was deleted, with every connection to it.
+        </p>
+      )}
       <div className="row">
         <h1 className="mb-0 flex-1">Connected Apps</h1>
         <Link className="button" href="/admin/connected-apps/new" prefetch={false}>
