@@ -1,13 +1,16 @@
 "use client";
 
-// The root layout itself failed (it reads the session): a page of its own.
-export default function GlobalError({ reset }: { error: Error; reset: () => void }) {
+import { WhatWentWrong } from "#components/what-went-wrong";
+
+// The root layout itself failed (it reads the session): a page of its own, without the app's styles.
+export default function GlobalError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <html lang="en">
-      <body style={{ fontFamily: "system-ui, sans-serif", padding: "2rem" }}>
-        <h1>Something went wrong</h1>
-        <p>The page could not be loaded. If the database is restarting, this clears up within moments.</p>
-        <button type="button" onClick={() => reset()}>Try again</button>
+      <head>
+        <title>Something went wrong · Connected Apps</title>
+      </head>
+      <body style={{ fontFamily: "system-ui, sans-serif", padding: "1rem", maxWidth: "40rem" }}>
+        <WhatWentWrong error={error} reset={reset} />
       </body>
     </html>
   );

@@ -4,7 +4,8 @@ import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
 import { signInWithPassword } from "./api";
 
-export function LoginForm({ initialError, companySignIn }: { initialError: string | null; companySignIn: boolean }) {
+/** `next`: the local path to go to once signed in (checked by the page). */
+export function LoginForm({ initialError, companySignIn, next }: { initialError: string | null; companySignIn: boolean; next: string }) {
   const [error, setError] = useState(initialError);
   const [busy, setBusy] = useState(false);
 
@@ -16,7 +17,7 @@ export function LoginForm({ initialError, companySignIn }: { initialError: strin
     try {
       const failure = await signInWithPassword(String(form.get("email")), String(form.get("password")));
       if (failure) setError(failure);
-      else window.location.assign("/");
+      else window.location.assign(next);
     } catch {
       setError("Could not reach the server");
     } finally {
@@ -32,7 +33,7 @@ export function LoginForm({ initialError, companySignIn }: { initialError: strin
       <input id="password" name="password" type="password" autoComplete="current-password" required />
       <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
       {companySignIn && (
-        <button type="button" className="secondary" style={{ marginLeft: "1rem" }} onClick={() => signIn("oidc", { callbackUrl: "/" })}>
+        <button type="button" className="secondary" style={{ marginLeft: "1rem" }} onClick={() => signIn("oidc", { callbackUrl: next })}>
           Sign in with your company account
         </button>
       )}

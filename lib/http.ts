@@ -4,10 +4,11 @@ import { AppError, errorBody } from "./errors";
 import { env } from "./env";
 import { logger } from "./logger";
 import { parseOrThrow } from "./validation";
-import { userFromRequest } from "./auth/current-user";
+import { signInPath, userFromRequest } from "./auth/current-user";
 import type { SignedInUser } from "./auth/sign-in";
 import { readAtMost } from "./net/read-at-most";
 import { clientAddressOf } from "./web/client-address";
+import { REQUEST_ID_HEADER, requestedPath } from "./web/request-context";
 
 /**
  * The one route wrapper: authentication and role, zod parsing of params,
@@ -41,8 +42,11 @@ interface RouteOptions<A extends Auth, PS, QS, BS> {
   params?: PS;
   query?: QS;
   body?: BS;
-  /** The largest body this route reads (default DEFAULT_MAX_BODY_BYTES); reading stops there, sent length or not. */
-  maxBodyBytes?: number;
+  /**
+   * The largest body this route reads (default DEFAULT_MAX_BODY_BYTES); reading stops there, sent length or not.
+   * A function when it comes from the settings, which are read at the first request, not at import.
+   */
+  maxBodyBytes?: number | (() => number);
 }
 
 type NextContext = { params: Promise<Record<string, string | string[]>> };
@@ -63,7 +67,7 @@ export function route<
       const query = options.query
         ? parseOrThrow(options.query, Object.fromEntries(new URL(request.url).searchParams), ["query"])
         : undefined;
-      const body = options.body ? parseOrThrow(options.body, await readJsonBody(request, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) : undefined;
+      const body = options.body ? parseOrThrow(options.body, await readJsonBody(request, bodyLimit(options.maxBodyBytes))) : undefined;
       const result = await handler({
         request,
         user: user as RouteContext<A, unknown, unknown, unknown>["user"],
@@ -78,6 +82,10 @@ export function route<
       return errorResponse(error, request);
     }
   };
+}
+
+function bodyLimit(option: number | (() => number) | undefined): number {
+  return typeof option === "function" ? option() : (option ?? DEFAULT_MAX_BODY_BYTES);
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -105,9 +113,25 @@ async function authenticate(request: Request, auth: Auth): Promise<SignedInUser 
     if (site === "cross" || site === "none") throw new AppError("forbidden", "Cross-site request refused: use the app's own pages, or an API key");
   }
   const user = await userFromRequest(request);
+  if (!user && isBrowserNavigation(request)) throw new SignInFirst(signInPath(requestedPath(request.url)));
   if (!user) throw new AppError("unauthorized", "Sign in or send an API key (Authorization: Bearer …)");
   if (auth === "admin" && user.role !== "admin") throw new AppError("forbidden", "This needs the admin role");
   return user;
+}
+
+/**
+ * A link followed or an address typed in a browser (Connect, a download): a
+ * signed-out person gets the sign-in page and then comes back, not JSON.
+ */
+function isBrowserNavigation(request: Request): boolean {
+  return request.method === "GET" && !request.headers.has("authorization") && request.headers.get("sec-fetch-mode") === "navigate";
+}
+
+/** Thrown by authenticate() for a signed-out browser navigation: answered with a redirect to sign in. */
+class SignInFirst extends Error {
+  constructor(readonly location: string) {
+    super("sign in first");
+  }
 }
 
 async function readJsonBody(request: Request, limit: number): Promise<unknown> {
@@ -170,6 +194,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 export function errorResponse(error: unknown, request?: Request): Response {
+  if (error instanceof SignInFirst) {
+    return new Response(null, { status: 303, headers: { location: new URL(error.location, env().APP_URL).toString(), "cache-control": "no-store" } });
+  }
   if (error instanceof AppError) {
     return Response.json(errorBody(error), { status: error.status });
   }
@@ -179,7 +206,9 @@ export function errorResponse(error: unknown, request?: Request): Response {
       status: 503,
     });
   }
-  // The message of an unknown error may hold anything: log it, answer blandly.
-  logger.error({ err: error, path: request ? new URL(request.url).pathname : undefined }, "unhandled error in route");
-  return Response.json(errorBody(new AppError("internal_error", "Something went wrong on our side")), { status: 500 });
+  // The message of an unknown error may hold anything: log it, answer with the request id that finds the log line.
+  const requestId = request?.headers.get(REQUEST_ID_HEADER) ?? undefined;
+  logger.error({ err: error, path: request ? new URL(request.url).pathname : undefined, requestId }, "unhandled error in route");
+  const reference = requestId ? ` (request id ${requestId})` : "";
+  return Response.json(errorBody(new AppError("internal_error", `Something went wrong on our side${reference}`)), { status: 500 });
 }

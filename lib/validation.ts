@@ -23,6 +23,15 @@ export function hasControlCharacters(value: string): boolean {
 }
 
 /**
+ * A path on this site that a browser may be sent to (after a connection, after
+ * signing in): one leading "/", not "//" or "/\" (both mean another host to a
+ * browser), no control characters.
+ */
+export function isLocalPath(value: string): boolean {
+  return value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") && value.length <= 2000 && !hasControlCharacters(value);
+}
+
+/**
  * For z.strictObject: a body field the route does not know is refused, named
  * (a client that sends `attachments` to a route without them must hear so,
  * not see the message go out without them).

@@ -11,6 +11,8 @@ import { disconnectMessage } from "#lib/tokens/disconnect-connection";
 
 type Search = { failed?: string; error?: string; app?: string; disconnected?: string; revoked?: string };
 
+export const metadata = { title: "My connections · Connected Apps" };
+
 export default async function ConnectionsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requirePageUser();
   const search = await searchParams;

@@ -3,6 +3,8 @@ import { db } from "#lib/db";
 import { isSetupDone } from "#lib/users/create-first-admin";
 import { SetupForm } from "#components/setup-form";
 
+export const metadata = { title: "Create the first admin · Connected Apps" };
+
 export default async function SetupPage() {
   if (await isSetupDone(db())) redirect("/login");
   return (

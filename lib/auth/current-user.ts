@@ -1,8 +1,10 @@
 import "server-only";
 import { getServerSession } from "next-auth";
+import { headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
 import { db } from "#lib/db";
 import { AppError } from "#lib/errors";
+import { REQUESTED_PATH_HEADER } from "#lib/web/request-context";
 import { authOptions } from "./options";
 import { findUserByApiKey } from "./active-user";
 import type { SignedInUser } from "./sign-in";
@@ -29,10 +31,15 @@ export async function userFromRequest(request: Request): Promise<SignedInUser | 
   return sessionUser();
 }
 
-/** For pages: the signed-in user, or a redirect to the sign-in page. */
+/** The sign-in page, with the way back to `path` once signed in. */
+export function signInPath(path: string | null | undefined): string {
+  return path && path !== "/" ? `/login?${new URLSearchParams({ next: path })}` : "/login";
+}
+
+/** For pages: the signed-in user, or a redirect to the sign-in page that leads back to this page. */
 export async function requirePageUser(): Promise<SignedInUser> {
   const user = await sessionUser();
-  if (!user) redirect("/login");
+  if (!user) redirect(signInPath((await headers()).get(REQUESTED_PATH_HEADER)));
   return user;
 }
 

@@ -12,7 +12,8 @@ import { obtainedTokens, type ObtainedTokens } from "./obtained-tokens";
 import { grantWithTenantIssuer } from "./grant-with-tenant-issuer";
 import { hasTenantPlaceholder, tenantInIssuer } from "#lib/connected-apps/tenant-issuer";
 import { hashState, verifierColumn } from "./start-authorization";
-import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
+import { isLocalPath } from "#lib/validation";
+import { DEFAULT_SUCCESS_PATH } from "./success-path";
 import { aadstsCode } from "./explain-provider-error";
 import { classifyProviderError } from "./classify-provider-error";
 import { CallbackError } from "./callback-error";
@@ -73,7 +74,7 @@ export async function exchangeAuthorizationCode(
     const tokens = await exchangeCode(db, app, request, callbackUrl, state);
     return {
       authRequestId: request.id,
-      successPath: isSafeSuccessPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH,
+      successPath: isLocalPath(request.successUri) ? request.successUri : DEFAULT_SUCCESS_PATH,
       tokens,
     };
   } catch (error) {

@@ -8,7 +8,8 @@ import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
 import { providerConfiguration } from "./provider-configuration";
-import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "./success-path";
+import { isLocalPath } from "#lib/validation";
+import { DEFAULT_SUCCESS_PATH } from "./success-path";
 
 export const AUTH_REQUEST_LIFETIME_MS = 10 * 60 * 1000;
 export const verifierColumn = sealedColumns.find((column) => column.column === "code_verifier_sealed")!;
@@ -26,7 +27,7 @@ export async function startAuthorization(
   db: Db,
   input: { connectedAppId: string; userId: string; successUri?: string },
 ): Promise<string> {
-  if (input.successUri !== undefined && !isSafeSuccessPath(input.successUri)) {
+  if (input.successUri !== undefined && !isLocalPath(input.successUri)) {
     throw new AppError("invalid_success_uri", "successUri must be a path on this site, starting with a single /");
   }
   const app = await getConnectedAppOrThrow(db, input.connectedAppId);

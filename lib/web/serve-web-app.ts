@@ -3,6 +3,7 @@ import next from "next";
 import { env } from "#lib/env";
 import { logger } from "#lib/logger";
 import { CLIENT_ADDRESS_HEADER, isTrustedProxy, resolveClientAddress, trustedProxies } from "./client-address";
+import { REQUEST_ID_HEADER, REQUESTED_PATH_HEADER, newRequestId, requestedPath } from "./request-context";
 import { newNonce, pageContentSecurityPolicy, securityHeaders } from "./security-headers";
 
 /** Headers through which a client could claim another address or origin: believed only from a trusted proxy. */
@@ -12,8 +13,10 @@ const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", 
  * The web process: the production build of the Next.js app behind a small
  * HTTP server of ours, which does for every request what Next.js cannot be
  * told to do: works out the client's address (TRUSTED_PROXIES), drops
- * forwarding headers nobody trusted vouches for, and sets the security
- * headers, with a fresh CSP nonce for pages. (A Next.js proxy could set
+ * forwarding headers nobody trusted vouches for, gives the request an id
+ * (X-Request-Id, in the log and on error pages) and tells the app which
+ * address was asked for (request-context.ts), and sets the security headers,
+ * with a fresh CSP nonce for pages. (A Next.js proxy could set
  * headers too, but it buffers request bodies of up to 10 MB before any route
  * can refuse them.)
  */
@@ -34,6 +37,11 @@ export async function serveWebApp(options: { dir: string; hostname?: string; por
     if (client) request.headers[CLIENT_ADDRESS_HEADER] = client;
     else delete request.headers[CLIENT_ADDRESS_HEADER];
 
+    const requestId = newRequestId();
+    request.headers[REQUEST_ID_HEADER] = requestId;
+    request.headers[REQUESTED_PATH_HEADER] = requestedPath(request.url ?? "/");
+    response.setHeader("X-Request-Id", requestId);
+
     const path = (request.url ?? "/").split("?")[0]!;
     const isPage = !path.startsWith("/api/") && !path.startsWith("/_next/") && !/\.[a-z0-9]+$/i.test(path);
     const nonce = isPage ? newNonce() : undefined;
@@ -43,7 +51,7 @@ export async function serveWebApp(options: { dir: string; hostname?: string; por
     for (const [name, value] of Object.entries(securityHeaders({ https, nonce }))) response.setHeader(name, value);
 
     handle(request, response).catch((error: unknown) => {
-      logger.error({ err: error, path }, "unhandled error serving a request");
+      logger.error({ err: error, path, requestId }, "unhandled error serving a request");
       if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
       response.end("Something went wrong on our side");
     });

@@ -9,7 +9,8 @@ let app: AppServer;
 beforeAll(async () => {
   // A cluster of its own: this test stops and restarts it.
   cluster = await startOwnCluster("e2e-outage");
-  app = await startAppServer({ databaseUrl: cluster.databaseUrl });
+  // Errors logged, to find the line behind the error page's reference.
+  app = await startAppServer({ databaseUrl: cluster.databaseUrl, env: { LOG_LEVEL: "error" } });
 });
 
 describe("the web app while its database goes down and comes back", () => {
@@ -26,6 +27,16 @@ describe("the web app while its database goes down and comes back", () => {
       const page = await browser.context.newPage();
       await page.goto(`${app.url}/login`);
       await page.waitForSelector("h1:text('Something went wrong')");
+      // What happened, in words, and a reference that finds the server's log line about it.
+      await page.waitForSelector("text=The app cannot reach its database just now");
+      const reference = await page.innerText("[data-testid=error-reference]");
+      expect(reference).toMatch(/^\S+$/);
+      const logged = app
+        .output()
+        .split("\n")
+        .filter((line) => line.includes(`"digest":"${reference}"`));
+      expect(logged.length).toBeGreaterThan(0);
+      expect(JSON.parse(logged[0]!).requestId).toMatch(/^[0-9a-f]{16}$/);
     } finally {
       await browser.close();
     }

@@ -8,6 +8,8 @@ import { toPublicEmailAccount } from "#lib/email-accounts/to-public-email-accoun
 import { EmailAccountForm } from "#components/email-account-form";
 import { SideStatus } from "#components/side-status";
 
+export const metadata = { title: "Email account · Connected Apps" };
+
 export default async function EmailAccountPage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePageUser();
   const { id } = await params;

@@ -5,6 +5,8 @@ import { AppError } from "#lib/errors";
 import { requirePageUser } from "#lib/auth/current-user";
 import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
 
+export const metadata = { title: "Message · Connected Apps" };
+
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const user = await requirePageUser();
   const { id } = await params;

@@ -4,6 +4,8 @@ import { requirePageUser } from "#lib/auth/current-user";
 import { getPendingIdentitySwitch } from "#lib/tokens/confirm-identity-switch";
 import { IdentitySwitchButtons } from "#components/identity-switch-buttons";
 
+export const metadata = { title: "Switch account? · Connected Apps" };
+
 export default async function ConfirmIdentitySwitchPage({ params }: { params: Promise<{ requestId: string }> }) {
   const user = await requirePageUser();
   const { requestId } = await params;

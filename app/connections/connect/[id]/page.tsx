@@ -2,7 +2,8 @@ import { notFound } from "next/navigation";
 import { db } from "#lib/db";
 import { requirePageUser } from "#lib/auth/current-user";
 import { getConnectedAppOrThrow } from "#lib/connected-apps/get-connected-app-or-throw";
-import { DEFAULT_SUCCESS_PATH, isSafeSuccessPath } from "#lib/oauth/success-path";
+import { DEFAULT_SUCCESS_PATH } from "#lib/oauth/success-path";
+import { isLocalPath } from "#lib/validation";
 
 export const metadata = { title: "Connect? · Connected Apps" };
 
@@ -17,7 +18,7 @@ export default async function ConfirmConnectPage({ params, searchParams }: { par
   const { successUri } = await searchParams;
   if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
   const app = await getConnectedAppOrThrow(db(), id).catch(() => notFound());
-  const back = successUri && isSafeSuccessPath(successUri) ? successUri : DEFAULT_SUCCESS_PATH;
+  const back = successUri && isLocalPath(successUri) ? successUri : DEFAULT_SUCCESS_PATH;
   const connect = `/api/v1/connected-apps/${app.id}/connect?${new URLSearchParams({ successUri: back })}`;
   return (
     <section className="card narrow">

@@ -7,6 +7,8 @@ import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
 import { senderAddress } from "#lib/messages/sender-address";
 import { ComposeForm, type ComposeDefaults } from "#components/compose-form";
 
+export const metadata = { title: "Write a message · Connected Apps" };
+
 export default async function ComposePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ reply?: string }> }) {
   const user = await requirePageUser();
   const { id } = await params;

@@ -7,6 +7,8 @@ import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or
 import { listMessages } from "#lib/messages/list-messages";
 import { SyncNowButton } from "#components/sync-now-button";
 
+export const metadata = { title: "Messages · Connected Apps" };
+
 export default async function MessagesPage({
   params,
   searchParams,
