@@ -11,7 +11,7 @@
  */
 const layers = [
   ["env", "errors", "generated"],
-  ["logger", "crypto", "validation", "db"],
+  ["logger", "crypto", "validation", "paging", "db"],
   // Records that everything may write: sealed-column registry, audit, notifications, the job queue, outbound HTTP.
   ["secrets", "audit", "notifications", "queue", "net", "web", "health", "housekeeping"],
   ["runtime", "api-keys", "connected-apps"],

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "#lib/db";
 import type { Prisma } from "#lib/generated/prisma/client";
+import { afterTimeCursor, encodeTimeCursor, timeCursor } from "#lib/paging";
 
 /**
  * The audit log's filters, as the page's query string carries them. `actor`
@@ -14,10 +15,7 @@ export const auditLogFilter = z.object({
   record: z.string().trim().min(1).max(320).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  cursor: z
-    .string()
-    .regex(/^\d{13}_[0-9a-f-]{36}$/i)
-    .optional(),
+  cursor: timeCursor.optional(),
 });
 export type AuditLogFilter = z.infer<typeof auditLogFilter>;
 
@@ -42,8 +40,8 @@ export interface AuditLogPage {
 export const AUDIT_PAGE_SIZE = 50;
 
 /**
- * One page of the audit log, newest first, filtered in the database. Pages are
- * keyed on (time, id), not numbered: an event written meanwhile shifts nothing.
+ * One page of the audit log, newest first, filtered in the database, paged
+ * by (time, id) (lib/paging.ts).
  */
 export async function listAuditEvents(db: Db, filter: AuditLogFilter, pageSize = AUDIT_PAGE_SIZE): Promise<AuditLogPage> {
   const and: Prisma.AuditEventWhereInput[] = [];
@@ -52,11 +50,7 @@ export async function listAuditEvents(db: Db, filter: AuditLogFilter, pageSize =
   if (filter.record) and.push({ targetId: filter.record });
   if (filter.from) and.push({ createdAt: { gte: new Date(filter.from) } });
   if (filter.to) and.push({ createdAt: { lte: new Date(filter.to) } });
-  if (filter.cursor) {
-    const [millis, id] = filter.cursor.split("_") as [string, string];
-    const at = new Date(Number(millis));
-    and.push({ OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: id } }] });
-  }
+  if (filter.cursor) and.push(afterTimeCursor(filter.cursor, "createdAt"));
   const rows = await db.auditEvent.findMany({
     where: { AND: and },
     include: { actor: { select: { email: true } } },
@@ -77,7 +71,7 @@ export async function listAuditEvents(db: Db, filter: AuditLogFilter, pageSize =
       details: (row.details ?? {}) as Record<string, unknown>,
       ip: row.ip,
     })),
-    nextCursor: rows.length > pageSize && last ? `${last.createdAt.getTime()}_${last.id}` : null,
+    nextCursor: rows.length > pageSize && last ? encodeTimeCursor(last.createdAt, last.id) : null,
   };
 }
 

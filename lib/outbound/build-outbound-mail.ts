@@ -1,5 +1,5 @@
 import type Mail from "nodemailer/lib/mailer";
-import type { EmailAccount } from "#lib/generated/prisma/client";
+import type { EmailAccount, OutboundAttachment } from "#lib/generated/prisma/client";
 import type { ClaimedRow } from "./claim-outbound-rows";
 import { parseSender, type Sender } from "./schemas";
 
@@ -51,8 +51,21 @@ function addressHeader(sender: Sender): { prepared: true; foldLines: true; value
   return { prepared: true, foldLines: true, value: phrase ? `${phrase} <${sender.address}>` : sender.address };
 }
 
+export type StoredAttachment = Pick<OutboundAttachment, "filename" | "contentType" | "inline" | "contentId" | "content">;
+
+/** A stored file as nodemailer sends it: inline ones by Content-ID, shown in the HTML; the others as files. */
+function mailAttachment(file: StoredAttachment): Mail.Attachment {
+  return {
+    filename: file.filename,
+    contentType: file.contentType,
+    content: Buffer.from(file.content),
+    contentDisposition: file.inline ? "inline" : "attachment",
+    ...(file.contentId ? { cid: file.contentId } : {}),
+  };
+}
+
 /** The nodemailer message of a row: the same bytes on every try (Message-ID and Date fixed at enqueue). */
-export function buildMail(account: EmailAccount, row: ClaimedRow): Mail.Options {
+export function buildMail(account: EmailAccount, row: ClaimedRow, attachments: readonly StoredAttachment[] = []): Mail.Options {
   const { from, original } = senderOf(account, row.fromAddress ? parseSender(row.fromAddress) : null);
   const references = row.references.length > 0 ? row.references : row.inReplyTo ? [row.inReplyTo] : [];
   return {
@@ -68,6 +81,7 @@ export function buildMail(account: EmailAccount, row: ClaimedRow): Mail.Options 
     ...(row.html !== null ? { html: row.html } : {}),
     ...(row.inReplyTo ? { inReplyTo: row.inReplyTo } : {}),
     ...(references.length > 0 ? { references } : {}),
+    ...(attachments.length > 0 ? { attachments: attachments.map(mailAttachment) } : {}),
     // After a partial delivery only the recipients that asked us to try again get the message again.
     envelope: {
       from: account.emailAddress,

@@ -28,6 +28,9 @@ export interface ClaimedRow {
   retryRecipients: string[];
   attempts: unknown;
   createdAt: Date;
+  retrySince: Date;
+  /** Whether files are stored with it: only then are they loaded (most mail has none). */
+  hasAttachments: boolean;
 }
 
 
@@ -40,7 +43,8 @@ const RETURNED_COLUMNS = Prisma.sql`
   COALESCE(to_addresses, '{}') AS "toAddresses", COALESCE(cc_addresses, '{}') AS "ccAddresses",
   COALESCE(bcc_addresses, '{}') AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",
   COALESCE("references", '{}') AS "references", COALESCE(accepted_recipients, '{}') AS "acceptedRecipients",
-  COALESCE(retry_recipients, '{}') AS "retryRecipients", attempts, created_at AS "createdAt"`;
+  COALESCE(retry_recipients, '{}') AS "retryRecipients", attempts, created_at AS "createdAt", retry_since AS "retrySince",
+  EXISTS (SELECT 1 FROM outbound_attachments f WHERE f.outbound_message_id = outbound_messages.id) AS "hasAttachments"`;
 
 function byCreation(rows: ClaimedRow[]): ClaimedRow[] {
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());

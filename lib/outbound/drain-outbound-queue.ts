@@ -5,7 +5,7 @@ import { logger } from "#lib/logger";
 import { explainMailError } from "#lib/mail/explain-mail-error";
 import { CONNECTION_PAUSE_PREFIX } from "#lib/mail/follow-connection-status";
 import { pauseSide, recordAuthFailure, recordSideSuccess } from "#lib/mail/side-status";
-import { buildMail } from "./build-outbound-mail";
+import { buildMail, type StoredAttachment } from "./build-outbound-mail";
 import { claimFirst, claimMoreRows, deferUntil, nextDue, standstill, type ClaimedRow } from "./claim-outbound-rows";
 import { classifySendError, field, type StopVerdict } from "./classify-smtp-answer";
 import { acquireTransport, releaseTransport, type PooledTransport } from "./smtp-transport-pool";
@@ -137,9 +137,17 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
     else result.deferred++;
   };
   const sendOne = async (current: PooledTransport, row: ClaimedRow) => {
+    let attachments: StoredAttachment[] = [];
+    try {
+      if (row.hasAttachments) attachments = await loadAttachments(db, row.id);
+    } catch (error) {
+      // The database, not the message: try again later.
+      settle(retryLater(row, `The message's files could not be read: ${error instanceof Error ? error.message : String(error)}`));
+      return;
+    }
     let mail: Mail.Options;
     try {
-      mail = buildMail(account, row);
+      mail = buildMail(account, row, attachments);
     } catch (error) {
       const problem = `The message could not be built: ${error instanceof Error ? error.message : String(error)}`;
       settle({ id: row.id, status: "failed", attempt: attempt(false, problem), delaySeconds: 0, lastError: problem });
@@ -277,6 +285,14 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
  * The account, not a message, failed before anything was sent (credentials,
  * host, a connection needing the user). Returns whether the account may still send.
  */
+function loadAttachments(db: Db, outboundMessageId: string): Promise<StoredAttachment[]> {
+  return db.outboundAttachment.findMany({
+    where: { outboundMessageId },
+    orderBy: { position: "asc" },
+    select: { filename: true, contentType: true, inline: true, contentId: true, content: true },
+  });
+}
+
 async function onAccountFailure(
   db: Db,
   account: EmailAccount,

@@ -2,13 +2,21 @@ import { randomUUID } from "node:crypto";
 import type { Db } from "#lib/db";
 import { env } from "#lib/env";
 import { AppError } from "#lib/errors";
-import { Prisma, type EmailAccount, type OutboundMessage } from "#lib/generated/prisma/client";
+import { Prisma, type EmailAccount, type OutboundAttachment, type OutboundMessage } from "#lib/generated/prisma/client";
 import type { SignedInUser } from "#lib/auth/sign-in";
 import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
 import { logger } from "#lib/logger";
 import { parseOrThrow } from "#lib/validation";
 import { wakeOutboundDrain } from "./wake-outbound-drain";
-import { outboundInput, toPublicOutboundMessage, type OutboundInput, type ParsedOutboundInput, type PublicOutboundMessage } from "./schemas";
+import { prepareAttachments, type PreparedAttachment } from "./prepare-attachments";
+import {
+  outboundInput,
+  publicAttachmentSelect,
+  toPublicOutboundMessage,
+  type OutboundInput,
+  type ParsedOutboundInput,
+  type PublicOutboundMessage,
+} from "./schemas";
 
 export interface EnqueueOutboundRequest {
   emailAccountId: string;
@@ -29,7 +37,8 @@ export async function enqueueOutboundMessage(
 ): Promise<{ record: PublicOutboundMessage; created: boolean }> {
   const data = parseOrThrow(outboundInput, input);
   const account = await getEmailAccountOrThrow(db, emailAccountId, caller);
-  return queueOutboundRow(db, account, data);
+  const attachments = await prepareAttachments(db, data.attachments ?? [], caller);
+  return queueOutboundRow(db, account, data, attachments);
 }
 
 /**
@@ -41,20 +50,24 @@ export async function queueOutboundRow(
   db: Db,
   account: EmailAccount,
   data: ParsedOutboundInput,
+  attachments: readonly PreparedAttachment[] = [],
 ): Promise<{ record: PublicOutboundMessage; created: boolean }> {
   if (data.idempotencyKey) {
     const existing = await findByKey(db, account.id, data.idempotencyKey);
-    if (existing) return replay(existing, data);
+    if (existing) return replay(existing, data, attachments);
   }
   if (!account.enableOutgoing) {
     throw new AppError("conflict", `Sending is turned off for ${account.emailAddress}: turn on outgoing mail for the account first`);
   }
   const limit = env().MAIL_MAX_MESSAGE_BYTES;
-  const size = estimatedSize(data);
+  const size = estimatedSize(data, attachments);
   if (size > limit) {
-    throw new AppError("payload_too_large", `The message would be about ${size} bytes; the limit is ${limit} bytes (MAIL_MAX_MESSAGE_BYTES)`);
+    throw new AppError(
+      "payload_too_large",
+      `The message with its attachments would be about ${megabytes(size)} when sent; the limit is ${megabytes(limit)} (MAIL_MAX_MESSAGE_BYTES). Nothing was queued.`,
+    );
   }
-  let row: OutboundMessage;
+  let row: StoredOutbound;
   try {
     row = await db.outboundMessage.create({
       data: {
@@ -70,13 +83,16 @@ export async function queueOutboundRow(
         html: data.html ?? null,
         inReplyTo: data.inReplyTo ?? null,
         references: data.references ?? [],
+        // In the same statement's transaction: a message is never queued without its files.
+        attachments: { create: attachments.map((file) => ({ ...file, content: new Uint8Array(file.content) })) },
       },
+      include: { attachments: { select: ATTACHMENT_COMPARED, orderBy: { position: "asc" } } },
     });
   } catch (error) {
     // A concurrent request with the same key won the insert.
     if (data.idempotencyKey && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       const existing = await findByKey(db, account.id, data.idempotencyKey);
-      if (existing) return replay(existing, data);
+      if (existing) return replay(existing, data, attachments);
     }
     throw error;
   }
@@ -84,12 +100,23 @@ export async function queueOutboundRow(
   return { record: toPublicOutboundMessage(row), created: true };
 }
 
-function findByKey(db: Db, emailAccountId: string, idempotencyKey: string): Promise<OutboundMessage | null> {
-  return db.outboundMessage.findUnique({ where: { emailAccountId_idempotencyKey: { emailAccountId, idempotencyKey } } });
+/** What of a stored file a replay compares (and the API shows). */
+const ATTACHMENT_COMPARED = { ...publicAttachmentSelect, contentId: true, sha256: true } as const;
+type StoredOutbound = OutboundMessage & { attachments: Pick<OutboundAttachment, keyof typeof ATTACHMENT_COMPARED>[] };
+
+function findByKey(db: Db, emailAccountId: string, idempotencyKey: string): Promise<StoredOutbound | null> {
+  return db.outboundMessage.findUnique({
+    where: { emailAccountId_idempotencyKey: { emailAccountId, idempotencyKey } },
+    include: { attachments: { select: ATTACHMENT_COMPARED, orderBy: { position: "asc" } } },
+  });
 }
 
-async function replay(row: OutboundMessage, data: ParsedOutboundInput): Promise<{ record: PublicOutboundMessage; created: boolean }> {
-  if (!sameMessage(row, data)) {
+async function replay(
+  row: StoredOutbound,
+  data: ParsedOutboundInput,
+  attachments: readonly PreparedAttachment[],
+): Promise<{ record: PublicOutboundMessage; created: boolean }> {
+  if (!sameMessage(row, data) || !sameAttachments(row.attachments, attachments)) {
     throw new AppError("conflict", "This idempotencyKey was already used for a different message: use a new key for a new message");
   }
   // The first request may have stopped between its insert and its job.
@@ -116,6 +143,20 @@ function sameMessage(row: OutboundMessage, data: ParsedOutboundInput): boolean {
   );
 }
 
+function sameAttachments(stored: StoredOutbound["attachments"], given: readonly PreparedAttachment[]): boolean {
+  return (
+    stored.length === given.length &&
+    stored.every(
+      (file, index) =>
+        file.sha256 === given[index]!.sha256 &&
+        file.filename === given[index]!.filename &&
+        file.contentType === given[index]!.contentType &&
+        file.inline === given[index]!.inline &&
+        file.contentId === given[index]!.contentId,
+    )
+  );
+}
+
 async function wake(emailAccountId: string): Promise<void> {
   try {
     await wakeOutboundDrain(emailAccountId);
@@ -129,14 +170,20 @@ function domainOf(address: string): string {
   return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
 }
 
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
+
 /**
- * The size on the wire, from above: bodies may go out base64-encoded (4/3,
- * plus a line break every 76 characters), headers and MIME boundaries take a
- * few hundred bytes more.
+ * The size on the wire, from above: bodies and files may go out
+ * base64-encoded (4/3, plus a line break every 76 characters), headers and
+ * MIME boundaries take a few hundred bytes more (per file too).
  */
-export function estimatedSize(data: ParsedOutboundInput): number {
-  const encoded = (value: string | undefined) => (value ? Math.ceil((Buffer.byteLength(value) * 4) / 3) * (78 / 76) : 0);
+export function estimatedSize(data: ParsedOutboundInput, attachments: readonly Pick<PreparedAttachment, "size" | "filename">[] = []): number {
+  const encoded = (bytes: number) => Math.ceil((bytes * 4) / 3) * (78 / 76);
   const addresses = [...data.to, ...(data.cc ?? []), ...(data.bcc ?? [])].reduce((sum, address) => sum + address.length + 2, 0);
   const references = (data.references ?? []).reduce((sum, id) => sum + id.length + 1, 0);
-  return Math.ceil(2048 + addresses + references + Buffer.byteLength(data.subject) * 2 + encoded(data.text) + encoded(data.html));
+  const body = encoded(Buffer.byteLength(data.text ?? "")) + encoded(Buffer.byteLength(data.html ?? ""));
+  const files = attachments.reduce((sum, file) => sum + 300 + Buffer.byteLength(file.filename) * 3 + encoded(file.size), 0);
+  return Math.ceil(2048 + addresses + references + Buffer.byteLength(data.subject) * 2 + body + files);
 }

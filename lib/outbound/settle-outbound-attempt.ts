@@ -121,10 +121,10 @@ export function givenUp(row: ClaimedRow): "sent" | "failed" {
   return row.acceptedRecipients.length > 0 ? "sent" : "failed";
 }
 
-/** A temporary failure: retry with backoff, until 24 hours after the message was queued. */
+/** A temporary failure: retry with backoff, until 24 hours after the message was queued (or retried by hand). */
 export function retryLater(row: ClaimedRow, response: string): Settlement {
   const tried = attempt(false, response);
-  if (Date.now() - row.createdAt.getTime() >= GIVE_UP_AFTER_MS) {
+  if (Date.now() - row.retrySince.getTime() >= GIVE_UP_AFTER_MS) {
     return { id: row.id, status: givenUp(row), attempt: tried, delaySeconds: 0, lastError: `Gave up after 24 hours of temporary failures; last answer: ${response}` };
   }
   return { id: row.id, status: "queued", attempt: tried, delaySeconds: retryDelaySeconds(failedAttempts(row) + 1), lastError: response };
@@ -175,7 +175,7 @@ export function settleRecipients(
     retryRecipients: [],
   });
   if (again.length === 0) return done(note);
-  if (Date.now() - row.createdAt.getTime() >= GIVE_UP_AFTER_MS) {
+  if (Date.now() - row.retrySince.getTime() >= GIVE_UP_AFTER_MS) {
     return done(`Gave up on ${again.join(", ")} after 24 hours of temporary refusals; last answer: ${refused}`);
   }
   return {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SignedInUser } from "#lib/auth/sign-in";
@@ -12,6 +13,8 @@ import { getOutboundMessageOrThrow } from "#lib/outbound/get-outbound-message";
 import type { OutboundInput } from "#lib/outbound/schemas";
 import { drainOutboundQueue } from "#lib/outbound/drain-outbound-queue";
 import { recoverStuckOutbound } from "#lib/outbound/recover-outbound";
+import { listSentMessages } from "#lib/outbound/list-sent-messages";
+import { cancelOutboundMessage, retryOutboundMessage } from "#lib/outbound/retry-or-cancel-outbound-message";
 import { getAccessToken } from "#lib/tokens/get-access-token";
 import { waitFor } from "#tests/support/mail-fixture";
 import { createOAuthFixture, type OAuthFixture } from "#tests/support/oauth-fixture";
@@ -446,6 +449,175 @@ describe("sending queued mail over SMTP with XOAUTH2", () => {
     expect(await f.db.outboundMessage.count({ where: { emailAccountId: { in: [off.account.id, other.account.id] } } })).toBe(0);
     expect(await drainJobs(off.account.id)).toBe(0);
     expect(await drainJobs(other.account.id)).toBe(0);
+  });
+});
+
+describe("attachments", () => {
+  /** Bytes no text encoding would keep: every byte value, then random ones. */
+  const binary = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, index) => index)), randomBytes(300_000)]);
+  const logo = randomBytes(2_000);
+
+  async function sendAndParse(who: Awaited<ReturnType<typeof sender>>, input: OutboundInput) {
+    const { record } = await enqueue(who, input);
+    await drainOutboundQueue(f.db, who.account.id);
+    const [copy] = delivered(record.messageId);
+    expect(copy, "delivered once").toBeDefined();
+    return { record, parsed: await simpleParser(copy!.raw) };
+  }
+
+  it("sends files and inline images byte for byte, and the record lists them without their bytes", async () => {
+    const who = await sender("files@example.test");
+    const { record, parsed } = await sendAndParse(
+      who,
+      message({
+        html: '<p>Our logo: <img src="cid:logo@example.test"></p>',
+        attachments: [
+          { filename: "report (final).bin", contentType: "application/octet-stream", contentBase64: binary.toString("base64") },
+          { filename: "logo.png", contentType: "image/png", contentBase64: logo.toString("base64"), inline: true, cid: "logo@example.test" },
+          { filename: "Grüße.txt", contentType: "text/plain", contentBase64: Buffer.from("héllo\n").toString("base64") },
+        ],
+      }),
+    );
+    const byName = new Map(parsed.attachments.map((file) => [file.filename, file]));
+    expect(byName.get("report (final).bin")!.content.equals(binary)).toBe(true);
+    expect(byName.get("Grüße.txt")!.content.toString("utf8")).toBe("héllo\n");
+    const inline = byName.get("logo.png")!;
+    expect([inline.contentDisposition, inline.cid, inline.content.equals(logo)]).toEqual(["inline", "logo@example.test", true]);
+    // The HTML's cid: reference finds the inline file (mailparser resolves it into the image's bytes).
+    expect(parsed.html).toContain(`src="data:image/png;base64,${logo.toString("base64")}"`);
+
+    const stored = await getOutboundMessageOrThrow(f.db, record.id, who.user);
+    expect(stored.status).toBe("sent");
+    expect(stored.attachments).toEqual([
+      { filename: "report (final).bin", contentType: "application/octet-stream", size: binary.length, inline: false },
+      { filename: "logo.png", contentType: "image/png", size: logo.length, inline: true },
+      { filename: "Grüße.txt", contentType: "text/plain", size: 7, inline: false },
+    ]);
+    expect(JSON.stringify(stored)).not.toContain(binary.subarray(256, 300).toString("base64"));
+  });
+
+  it("forwards a received message's attachment by its id, and refuses one of another user's mailbox", async () => {
+    const who = await sender("forward@example.test");
+    const stranger = await sender("stranger@example.test");
+    const received = await f.db.inboundMessage.create({
+      data: {
+        emailAccountId: who.account.id,
+        folder: "INBOX",
+        uidValidity: 1n,
+        uid: 1n,
+        size: 10,
+        raw: new Uint8Array(),
+        attachments: { create: { filename: "invoice.pdf", contentType: "application/pdf", size: 5_000, content: new Uint8Array(logo.subarray(0, 5_000)) } },
+      },
+      include: { attachments: true },
+    });
+    const attachmentId = received.attachments[0]!.id;
+    const { parsed } = await sendAndParse(who, message({ subject: "Fwd: invoice", attachments: [{ receivedAttachmentId: attachmentId }] }));
+    expect(parsed.attachments.map((file) => [file.filename, file.contentType, file.content.equals(logo.subarray(0, 5_000))])).toEqual([
+      ["invoice.pdf", "application/pdf", true],
+    ]);
+
+    const refused = await appError(
+      enqueueOutboundMessage(f.db, { emailAccountId: stranger.account.id, input: message({ attachments: [{ receivedAttachmentId: attachmentId }] }), caller: stranger.user }),
+    );
+    expect([refused.status, refused.issues]).toEqual([400, [{ path: "attachments.0.receivedAttachmentId", message: "no such attachment" }]]);
+    expect(await f.db.outboundMessage.count({ where: { emailAccountId: stranger.account.id } })).toBe(0);
+  });
+
+  it("refuses a message whose files pass the size limit, and bad files, queueing nothing", async () => {
+    const who = await sender("big-files@example.test");
+    const refuse = (input: OutboundInput) => appError(enqueue(who, input));
+    setRuntimeEnv({ MAIL_MAX_MESSAGE_BYTES: "200000" });
+    try {
+      // 160 KB of file is about 220 KB once base64-encoded on the wire.
+      const tooBig = await refuse(message({ attachments: [{ filename: "big.bin", contentBase64: randomBytes(160_000).toString("base64") }] }));
+      expect([tooBig.status, tooBig.code]).toEqual([413, "payload_too_large"]);
+      expect(tooBig.message).toMatch(/with its attachments would be about 0\.2 MB when sent; the limit is 0\.2 MB \(MAIL_MAX_MESSAGE_BYTES\)\. Nothing was queued\./);
+    } finally {
+      setRuntimeEnv({ MAIL_MAX_MESSAGE_BYTES: "" });
+    }
+    const issues = async (file: unknown) => (await refuse(message({ attachments: [file as never] }))).issues;
+    expect(await issues({ filename: "a.txt", contentBase64: "not base64!" })).toEqual([{ path: "attachments.0.contentBase64", message: "must be the file's bytes in base64" }]);
+    expect(await issues({ contentBase64: "aGk=" })).toEqual([{ path: "attachments.0.filename", message: "is required" }]);
+    expect(await issues({ filename: "../etc/passwd", contentBase64: "aGk=" })).toEqual([
+      { path: "attachments.0.filename", message: "must be a file name, without slashes or control characters" },
+    ]);
+    expect(await issues({ filename: "a.png", contentBase64: "aGk=", inline: true })).toEqual([
+      { path: "attachments.0.cid", message: "is required for an inline file: the HTML refers to it by cid" },
+    ]);
+    expect(await issues({ filename: "a.txt", contentBase64: "aGk=", contentType: "text/plain\r\nBcc: x@example.org" })).toEqual([
+      { path: "attachments.0.contentType", message: 'must be a media type like "application/pdf"' },
+    ]);
+    expect(await issues({ filename: "a.txt", contentBase64: "aGk=", size: 2 })).toEqual([{ path: "attachments.0", message: "unknown field: size" }]);
+    expect(await f.db.outboundMessage.count({ where: { emailAccountId: who.account.id } })).toBe(0);
+  });
+
+  it("answers a replay with the same files with the first record, and refuses the key for other files", async () => {
+    const who = await sender("replay-files@example.test");
+    const input = message({ idempotencyKey: "with-files", attachments: [{ filename: "a.txt", contentBase64: Buffer.from("one").toString("base64") }] });
+    const first = await enqueue(who, input);
+    const again = await enqueue(who, input);
+    expect([again.created, again.record.id]).toEqual([false, first.record.id]);
+    const changed = await appError(enqueue(who, { ...input, attachments: [{ filename: "a.txt", contentBase64: Buffer.from("two").toString("base64") }] }));
+    expect([changed.status, changed.code]).toEqual([409, "conflict"]);
+  });
+});
+
+describe("the Sent view", () => {
+  it("lists an account's messages newest first, paged and filtered, to its owner only", async () => {
+    const who = await sender("sent-list@example.test");
+    const stranger = await sender("sent-stranger@example.test");
+    const queued = [];
+    for (let index = 0; index < 5; index++) queued.push((await enqueue(who, message({ subject: `Listed ${index}` }))).record);
+    await f.db.outboundMessage.update({ where: { id: queued[0]!.id }, data: { status: "failed", lastError: "550 5.1.1 user unknown" } });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listSentMessages(f.db, who.account.id, who.user, { cursor }, 2);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((item) => item.subject));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(["Listed 4", "Listed 3", "Listed 2", "Listed 1", "Listed 0"]);
+    expect((await listSentMessages(f.db, who.account.id, who.user, { status: "failed" })).items.map((item) => item.subject)).toEqual(["Listed 0"]);
+    const foreign = await appError(listSentMessages(f.db, who.account.id, stranger.user, {}));
+    expect([foreign.status, foreign.code]).toEqual([404, "not_found"]);
+  });
+
+  it("retries a failed message for all its recipients with 24 fresh hours, same Message-ID", async () => {
+    const who = await sender("sent-retry@example.test");
+    smtp.failNext(1, { code: 550, message: "5.1.1 User unknown" });
+    const { record } = await enqueue(who);
+    await drainOutboundQueue(f.db, who.account.id);
+    expect((await row(record.id)).status).toBe("failed");
+    await f.db.outboundMessage.update({ where: { id: record.id }, data: { retrySince: new Date(Date.now() - 25 * 3600_000) } });
+
+    const retried = await retryOutboundMessage(f.db, record.id, who.user);
+    expect(retried.status).toBe("queued");
+    expect(Date.now() - (await row(record.id)).retrySince.getTime()).toBeLessThan(60_000);
+    await drainOutboundQueue(f.db, who.account.id);
+    expect((await row(record.id)).status).toBe("sent");
+    expect(delivered(record.messageId)).toHaveLength(1);
+
+    const again = await appError(retryOutboundMessage(f.db, record.id, who.user));
+    expect([again.status, again.message]).toEqual([409, "This message is already sent: only a queued or failed message can be retried"]);
+  });
+
+  it("cancels a queued message so no drain sends it, and refuses to cancel what is sent", async () => {
+    const who = await sender("sent-cancel@example.test");
+    const { record } = await enqueue(who);
+    expect((await cancelOutboundMessage(f.db, record.id, who.user)).status).toBe("cancelled");
+    await drainOutboundQueue(f.db, who.account.id);
+    expect(delivered(record.messageId)).toHaveLength(0);
+    expect((await appError(retryOutboundMessage(f.db, record.id, who.user))).status).toBe(409);
+
+    const other = await enqueue(who);
+    await drainOutboundQueue(f.db, who.account.id);
+    const refused = await appError(cancelOutboundMessage(f.db, other.record.id, who.user));
+    expect([refused.status, refused.message]).toEqual([409, "This message is already sent: only a queued or failed message can be cancelled"]);
+    const stranger = await sender("cancel-stranger@example.test");
+    expect((await appError(cancelOutboundMessage(f.db, other.record.id, stranger.user))).status).toBe(404);
   });
 });
 
