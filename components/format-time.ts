@@ -12,6 +12,9 @@ const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
 
 export const LOCAL_FORMAT: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
 
+/** For lists, where the full form would crowd a phone's line: day and time in the viewer's zone (the full form is the title). */
+export const COMPACT_FORMAT: Intl.DateTimeFormatOptions = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+
 /** "in 12 minutes", "3 days ago". */
 export function relativeTime(date: Date, now = Date.now()): string {
   let value = (date.getTime() - now) / 1000;

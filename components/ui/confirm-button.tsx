@@ -14,6 +14,7 @@ export function ConfirmButton({
   description,
   confirmLabel,
   onConfirm,
+  cancelLabel = "Cancel",
   danger = false,
   disabled = false,
   className = "secondary",
@@ -22,7 +23,9 @@ export function ConfirmButton({
   title: string;
   description: ReactNode;
   confirmLabel: string;
-  onConfirm: () => Promise<void> | void;
+  onConfirm: () => Promise<unknown> | void;
+  /** The button that closes without acting (say "Keep it" where the action itself is a Cancel). */
+  cancelLabel?: string;
   danger?: boolean;
   disabled?: boolean;
   className?: string;
@@ -44,7 +47,7 @@ export function ConfirmButton({
           <div className="actions mt-5 justify-end">
             <Dialog.Close asChild>
               <button type="button" className="secondary">
-                Cancel
+                {cancelLabel}
               </button>
             </Dialog.Close>
             <button

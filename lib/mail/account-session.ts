@@ -162,7 +162,7 @@ export class AccountSession {
     }
   }
 
-  /** IDLE on INBOX until the server announces a change, the poll interval passes, or we are woken. */
+  /** IDLE on INBOX until the server announces new mail or changed flags, the poll interval passes, or we are woken. */
   private async idleOnInbox(client: ImapFlow, maxMs: number): Promise<void> {
     await client.mailboxOpen("INBOX");
     // Any command ends IDLE: a NOOP when new mail is announced or the poll interval is up.
@@ -170,12 +170,15 @@ export class AccountSession {
     const timer = setTimeout(endIdle, maxMs);
     const onExists = endIdle;
     client.on("exists", onExists);
+    // A message read or marked unread elsewhere: the round that follows brings its flag over (sync-seen-flags.ts).
+    client.on("flags", endIdle);
     this.wake = onExists;
     try {
       await client.idle();
     } finally {
       clearTimeout(timer);
       client.off("exists", onExists);
+      client.off("flags", endIdle);
       this.wake = null;
     }
   }

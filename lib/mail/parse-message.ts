@@ -1,6 +1,6 @@
 import { simpleParser, type AddressObject, type EmailAddress, type ParsedMail } from "mailparser";
 import { env } from "#lib/env";
-import { sanitizeEmailHtml } from "./sanitize-html";
+import { sanitizeWithReport, type SanitizeOptions } from "./sanitize-html";
 
 export interface ParsedAttachment {
   filename: string | null;
@@ -25,6 +25,8 @@ export interface ParsedMessage {
   text: string | null;
   /** Already sanitised (lib/mail/sanitize-html.ts), inline images as data: URLs. */
   html: string | null;
+  /** The start of the text (or of the HTML's words), on one line, for message lists. */
+  preview: string;
   attachments: ParsedAttachment[];
   /** Why the body was not parsed; the headers may still be there. Null for a normal message. */
   skippedReason: string | null;
@@ -40,6 +42,8 @@ export interface ParseMessageOptions {
    * e.g. the header block fetched alone for a message known to be too large.
    */
   size?: number;
+  /** Keep the https sources of images (the viewer asked to see them; sanitize-html.ts). */
+  remoteImages?: boolean;
 }
 
 // The header block of an oversized message is parsed only when it ends within
@@ -76,7 +80,7 @@ export async function parseMessage(raw: Buffer, options: ParseMessageOptions = {
       skipTextToHtml: true,
       checksumAlgo: false,
     });
-    return toParsedMessage(mail, raw, true);
+    return toParsedMessage(mail, raw, true, { remoteImages: options.remoteImages });
   } catch (error) {
     const reason = `unparseable: ${clean(error instanceof Error ? error.message : String(error))}`;
     const headers = await parseHeadersOnly(raw);
@@ -96,10 +100,27 @@ function emptyMessage(): ParsedMessage {
     date: null,
     text: null,
     html: null,
+    preview: "",
     attachments: [],
     skippedReason: null,
     tooLarge: false,
   };
+}
+
+const PREVIEW_LENGTH = 200;
+const ENTITIES: Record<string, string> = { "&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+
+/** The first words of a message: its text, or failing that its HTML without tags, quoted lines ("> …") left out. */
+export function previewOf(text: string | null, html: string | null): string {
+  const source =
+    text ??
+    (html ?? "")
+      .replace(/<(style|script|head)\b[\s\S]*?<\/\1>/gi, " ")
+      .replace(/<[^>]*>/g, " ")
+      .replace(/&(nbsp|amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity] ?? entity);
+  const lines = source.slice(0, PREVIEW_LENGTH * 20).split("\n").filter((line) => !line.trimStart().startsWith(">"));
+  const words = lines.join(" ").replace(/\s+/g, " ").trim();
+  return words.length > PREVIEW_LENGTH ? `${words.slice(0, PREVIEW_LENGTH - 1)}…` : words;
 }
 
 /** The header block alone, when it ends early in the message; null otherwise. */
@@ -124,8 +145,9 @@ async function parseHeadersOnly(raw: Buffer): Promise<ParsedMessage | null> {
   }
 }
 
-function toParsedMessage(mail: ParsedMail, raw: Buffer, withBody: boolean): ParsedMessage {
-  const html = withBody && typeof mail.html === "string" ? sanitizeEmailHtml(clean(mail.html)) : null;
+function toParsedMessage(mail: ParsedMail, raw: Buffer, withBody: boolean, sanitizing: SanitizeOptions = {}): ParsedMessage {
+  const html = withBody && typeof mail.html === "string" ? sanitizeWithReport(clean(mail.html), sanitizing).html : null;
+  const text = withBody && typeof mail.text === "string" ? clean(mail.text) : null;
   return {
     messageId: cleanOrNull(mail.messageId),
     inReplyTo: cleanOrNull(mail.inReplyTo),
@@ -135,8 +157,9 @@ function toParsedMessage(mail: ParsedMail, raw: Buffer, withBody: boolean): Pars
     cc: addresses(mail.cc),
     subject: mail.subject === undefined ? null : clean(mail.subject),
     date: headerDate(mail, raw),
-    text: withBody && typeof mail.text === "string" ? clean(mail.text) : null,
+    text,
     html,
+    preview: previewOf(text, html),
     attachments: withBody
       ? mail.attachments.map((attachment) => ({
           filename: cleanOrNull(attachment.filename),

@@ -97,7 +97,14 @@ interface Report {
   blockedRemote: number;
 }
 
-function transform(report: Report) {
+/** What the viewer allowed for this one message: its remote images (https only), on a click. */
+export interface SanitizeOptions {
+  remoteImages?: boolean;
+}
+
+const HTTPS_URL = /^https:\/\//i;
+
+function transform(report: Report, options: SanitizeOptions) {
   return (tagName: string, attribs: sanitizeHtml.Attributes): sanitizeHtml.Tag => {
     const counted = ALLOWED_TAG_SET.has(tagName);
     const out: sanitizeHtml.Attributes = { ...attribs };
@@ -107,6 +114,7 @@ function transform(report: Report) {
       const value = out[name];
       if (value === undefined) continue;
       const url = compactUrl(value);
+      if (options.remoteImages && tagName === "img" && name === "src" && HTTPS_URL.test(url)) continue;
       if (!INLINE_IMAGE.test(url)) {
         delete out[name];
         if (REMOTE_URL.test(url)) blocked = true;
@@ -146,21 +154,25 @@ function transform(report: Report) {
   };
 }
 
-/** The sanitised HTML and how many elements had remote content removed, in one pass. */
-export function sanitizeWithReport(html: string): { html: string; blockedRemote: number } {
+/**
+ * The sanitised HTML and how many elements had remote content removed, in one
+ * pass. `remoteImages` keeps the https sources of <img> (nothing else remote):
+ * the page that shows such HTML allows https images in its CSP too.
+ */
+export function sanitizeWithReport(html: string, options: SanitizeOptions = {}): { html: string; blockedRemote: number } {
   const report: Report = { blockedRemote: 0 };
   const clean = sanitizeHtml(html.replaceAll("\u0000", ""), {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: ALLOWED_ATTRIBUTES,
     allowedSchemes: ["http", "https", "mailto", "tel"],
-    allowedSchemesByTag: { img: ["cid", "data"] },
+    allowedSchemesByTag: { img: options.remoteImages ? ["cid", "data", "https"] : ["cid", "data"] },
     allowedSchemesAppliedToAttributes: ["href", "src", "cite"],
     allowProtocolRelative: false,
     disallowedTagsMode: "discard",
     nonTextTags: NON_TEXT_TAGS,
     // Our own check above: postcss per style attribute is slow and would keep url().
     parseStyleAttributes: false,
-    transformTags: { "*": transform(report) },
+    transformTags: { "*": transform(report, options) },
   });
   return { html: clean, blockedRemote: report.blockedRemote };
 }

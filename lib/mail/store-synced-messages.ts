@@ -17,6 +17,8 @@ export interface SyncedMessage {
   /** The server's RFC822.SIZE (raw may be only the headers of an oversized message). */
   size: number;
   parsed: ParsedMessage;
+  /** The server's \\Seen flag when it was fetched. */
+  seen: boolean;
 }
 
 export interface StoreSyncedMessagesInput {
@@ -197,11 +199,11 @@ async function insertMessages(tx: Tx, input: StoreSyncedMessagesInput, messages:
   const rows = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO inbound_messages (
       id, email_account_id, folder, uid_validity, uid, message_id, in_reply_to, "references",
-      from_address, to_addresses, cc_addresses, subject, date, size, text, html, raw, skipped_reason)
+      from_address, to_addresses, cc_addresses, subject, date, size, text, html, raw, skipped_reason, preview, seen)
     SELECT m.id, ${input.emailAccountId}::uuid, ${input.folder}, ${input.uidValidity}::int8, m.uid,
       m.message_id, m.in_reply_to,
       m.refs::text[], m.from_address, m.to_list::text[], m.cc_list::text[],
-      m.subject, m.date, m.size, m.text, m.html, m.raw, m.skipped_reason
+      m.subject, m.date, m.size, m.text, m.html, m.raw, m.skipped_reason, m.preview, m.seen
     FROM unnest(
       ${ids}::uuid[], ${column((m) => m.uid)}::int8[], ${column((m) => m.parsed.messageId)}::text[],
       ${column((m) => m.parsed.inReplyTo)}::text[], ${column((m) => list(m.parsed.references))}::text[],
@@ -210,8 +212,9 @@ async function insertMessages(tx: Tx, input: StoreSyncedMessagesInput, messages:
       ${column((m) => m.parsed.date?.toISOString() ?? null)}::timestamptz[],
       ${column((m) => Math.min(Math.max(m.size, m.raw.length), MAX_INT4))}::int4[],
       ${column((m) => m.parsed.text)}::text[], ${column((m) => m.parsed.html)}::text[],
-      ${column((m) => (m.parsed.tooLarge ? EMPTY : m.raw))}::bytea[], ${column((m) => m.parsed.skippedReason)}::text[]
-    ) AS m(id, uid, message_id, in_reply_to, refs, from_address, to_list, cc_list, subject, date, size, text, html, raw, skipped_reason)
+      ${column((m) => (m.parsed.tooLarge ? EMPTY : m.raw))}::bytea[], ${column((m) => m.parsed.skippedReason)}::text[],
+      ${column((m) => m.parsed.preview)}::text[], ${column((m) => m.seen)}::bool[]
+    ) AS m(id, uid, message_id, in_reply_to, refs, from_address, to_list, cc_list, subject, date, size, text, html, raw, skipped_reason, preview, seen)
     -- UIDVALIDITY resync (see reset-folder-for-uidvalidity.ts): a Message-ID already
     -- stored in this folder under another UIDVALIDITY is the same message again.
     WHERE m.message_id IS NULL OR NOT EXISTS (

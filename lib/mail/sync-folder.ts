@@ -6,6 +6,7 @@ import type { ParsedMessage } from "./parse-message";
 import { parseMessages, type ParseJob } from "./parse-pool";
 import { resetFolderForNewUidValidity } from "./reset-folder-for-uidvalidity";
 import { storeSyncedMessages, type SyncedMessage } from "./store-synced-messages";
+import { syncSeenFlags } from "./sync-seen-flags";
 
 export interface SyncLease {
   workerId: string;
@@ -78,6 +79,9 @@ export async function syncFolder(
       },
     });
     if (!state && uids.length === 0) await storeBatch(db, account.id, folder, uidValidity, lease, []);
+    // Read or unread elsewhere since the last round: the messages stored before this round.
+    if (state) await syncSeenFlags(db, client, { emailAccountId: account.id, folder, uidValidity, lastUid: state.lastUid, knownModseq: state.highestModseq });
+    else await syncSeenFlags(db, client, { emailAccountId: account.id, folder, uidValidity, lastUid: 0n, knownModseq: null });
     return { stored };
   } finally {
     lock.release();
@@ -101,6 +105,8 @@ async function storeBatch(
 export interface FetchedBatch {
   uids: number[];
   jobs: ParseJob[];
+  /** The server's \\Seen flag of each message, as fetched with it. */
+  seen: boolean[];
   /** The batch's highest UID: last_uid moves to it even when a message in it is not stored. */
   highestUid: number;
 }
@@ -125,7 +131,7 @@ export async function* fetchBatches(
 
 /** A fetched batch and its parse results, as the store stage takes them. */
 export function syncedMessages(fetched: FetchedBatch, parsed: ParsedMessage[]): SyncedMessage[] {
-  return fetched.jobs.map((job, index) => ({ uid: BigInt(fetched.uids[index]!), raw: job.raw, size: job.size, parsed: parsed[index]! }));
+  return fetched.jobs.map((job, index) => ({ uid: BigInt(fetched.uids[index]!), raw: job.raw, size: job.size, parsed: parsed[index]!, seen: fetched.seen[index]! }));
 }
 
 /** RFC822.SIZE of each UID, in one FETCH. */
@@ -166,19 +172,21 @@ async function fetchBatch(
   sizes: Map<number, number>,
   maxBytes: number,
 ): Promise<FetchedBatch> {
-  const fetched: FetchedBatch = { uids: [], jobs: [], highestUid: Math.max(...batch) };
+  const fetched: FetchedBatch = { uids: [], jobs: [], seen: [], highestUid: Math.max(...batch) };
   const small = batch.filter((uid) => (sizes.get(uid) ?? 0) <= maxBytes);
   if (small.length > 0) {
-    for await (const message of client.fetch(small, { uid: true, source: true }, { uid: true })) {
+    for await (const message of client.fetch(small, { uid: true, source: true, flags: true }, { uid: true })) {
       const raw = message.source ?? Buffer.alloc(0);
       fetched.uids.push(message.uid);
+      fetched.seen.push(message.flags?.has("\\Seen") ?? false);
       fetched.jobs.push({ raw, size: sizes.get(message.uid) ?? raw.length });
     }
   }
   const large = batch.filter((uid) => (sizes.get(uid) ?? 0) > maxBytes);
   if (large.length > 0) {
-    for await (const message of client.fetch(large, { uid: true, headers: true }, { uid: true })) {
+    for await (const message of client.fetch(large, { uid: true, headers: true, flags: true }, { uid: true })) {
       const size = sizes.get(message.uid)!;
+      fetched.seen.push(message.flags?.has("\\Seen") ?? false);
       logger.warn({ emailAccountId, folder, uid: message.uid, size }, "message larger than MAIL_MAX_MESSAGE_BYTES not stored whole");
       fetched.uids.push(message.uid);
       fetched.jobs.push({ raw: message.headers ?? Buffer.alloc(0), size });

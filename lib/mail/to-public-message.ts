@@ -14,6 +14,10 @@ export interface PublicMessage {
   subject: string | null;
   date: string | null;
   size: number;
+  /** The start of the text, on one line. */
+  preview: string;
+  /** Read: \Seen on the server, or opened in this app. */
+  seen: boolean;
   /** Why the body is missing (too large, unparseable); null for a normal message. */
   skippedReason: string | null;
   attachments: { id: string; filename: string | null; contentType: string; size: number }[];
@@ -40,6 +44,9 @@ export const publicMessageSelect = {
   subject: true,
   date: true,
   size: true,
+  preview: true,
+  seen: true,
+  readAt: true,
   skippedReason: true,
   attachments: { select: { id: true, filename: true, contentType: true, size: true }, orderBy: { id: "asc" } },
 } satisfies Prisma.InboundMessageSelect;
@@ -63,6 +70,9 @@ type MessageRow = Pick<
   | "subject"
   | "date"
   | "size"
+  | "preview"
+  | "seen"
+  | "readAt"
   | "skippedReason"
 > & { attachments: Pick<InboundAttachment, "id" | "filename" | "contentType" | "size">[] };
 
@@ -80,6 +90,8 @@ export function toPublicMessage(message: MessageRow): PublicMessage {
     subject: message.subject,
     date: message.date?.toISOString() ?? null,
     size: message.size,
+    preview: message.preview,
+    seen: message.seen || message.readAt !== null,
     skippedReason: message.skippedReason,
     attachments: message.attachments.map((attachment) => ({
       id: attachment.id,

@@ -17,12 +17,17 @@ export function newNonce(): string {
   return randomBytes(16).toString("base64");
 }
 
-export function pageContentSecurityPolicy(nonce: string, https: boolean): string {
+/**
+ * `remoteImages`: the one page that shows a message's remote images, after
+ * the viewer asked for them (lib/messages/remote-images.ts): https images
+ * from anywhere, nothing else.
+ */
+export function pageContentSecurityPolicy(nonce: string, https: boolean, options: { remoteImages?: boolean } = {}): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`,
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    options.remoteImages ? "img-src 'self' data: blob: https:" : "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",
     "frame-src 'self'",
@@ -37,9 +42,9 @@ export function pageContentSecurityPolicy(nonce: string, https: boolean): string
 const NOTHING = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** The headers of one response: `nonce` for a page, none for an API answer or a file. */
-export function securityHeaders(options: { https: boolean; nonce?: string }): Record<string, string> {
+export function securityHeaders(options: { https: boolean; nonce?: string; remoteImages?: boolean }): Record<string, string> {
   return {
-    "Content-Security-Policy": options.nonce ? pageContentSecurityPolicy(options.nonce, options.https) : NOTHING,
+    "Content-Security-Policy": options.nonce ? pageContentSecurityPolicy(options.nonce, options.https, { remoteImages: options.remoteImages }) : NOTHING,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     // OAuth flows carry codes and states in URLs: never send them on as a Referer.

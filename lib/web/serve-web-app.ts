@@ -46,9 +46,10 @@ export async function serveWebApp(options: { dir: string; hostname?: string; por
     const isPage = !path.startsWith("/api/") && !path.startsWith("/_next/") && !/\.[a-z0-9]+$/i.test(path);
     const nonce = isPage ? newNonce() : undefined;
     // Next.js reads the nonce for its scripts from the policy on the request.
-    if (nonce) request.headers["content-security-policy"] = pageContentSecurityPolicy(nonce, https);
+    const remoteImages = nonce !== undefined && showsRemoteImages(request.url ?? "/");
+    if (nonce) request.headers["content-security-policy"] = pageContentSecurityPolicy(nonce, https, { remoteImages });
     else delete request.headers["content-security-policy"];
-    for (const [name, value] of Object.entries(securityHeaders({ https, nonce }))) response.setHeader(name, value);
+    for (const [name, value] of Object.entries(securityHeaders({ https, nonce, remoteImages }))) response.setHeader(name, value);
 
     handle(request, response).catch((error: unknown) => {
       logger.error({ err: error, path, requestId }, "unhandled error serving a request");
@@ -64,6 +65,12 @@ export async function serveWebApp(options: { dir: string; hostname?: string; por
     server.listen(options.port, options.hostname, () => resolve());
   });
   return server;
+}
+
+/** A message page opened with "Show remote images" (a full page load: the policy is the document's). */
+function showsRemoteImages(url: string): boolean {
+  const parsed = new URL(url, "http://localhost");
+  return /^\/messages\/[0-9a-f-]{36}$/i.test(parsed.pathname) && parsed.searchParams.get("images") === "remote";
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -90,12 +90,14 @@ describe("mail in Chromium: connect, add the account, read a message, reply", ()
     expect(await page.textContent("[data-testid=message-subject]")).toBe("Welcome");
     expect(await page.textContent("[data-testid=message-text]")).toContain("Hello Uma.");
 
-    await page.click("a:text('Reply')");
+    await page.click("a:text-is('Reply')");
     expect(await page.inputValue("#to")).toBe("sam@example.test");
     expect(await page.inputValue("#subject")).toBe("Re: Welcome");
     await page.fill("#text", "Thanks, Sam!");
-    await page.click("button:text('Send')");
-    await page.waitForSelector("[data-testid=delivery-status]:text('sent')", { timeout: 60_000 });
+    await page.click("button:text-is('Send')");
+    // The account's Sent list follows the delivery.
+    await page.waitForURL(/\/sent\?queued=/);
+    await page.waitForSelector("[data-testid=delivery]:text('Delivered to sam@example.test')", { timeout: 60_000 });
 
     const [sent] = await smtp.waitForMessages(1, 10_000);
     const raw = sent!.raw.toString();

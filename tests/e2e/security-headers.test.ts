@@ -70,6 +70,15 @@ describe("security headers", () => {
     expect(nonces.size).toBe(found.pages.length * 2);
   });
 
+  it("allow remote images only on a message page that asked for them, and only over https", async () => {
+    const imagesOf = async (path: string) => /img-src ([^;]+)/.exec((await admin.request(path)).headers.get("content-security-policy")!)?.[1];
+    const message = "/messages/00000000-0000-4000-8000-000000000000";
+    expect(await imagesOf(`${message}?images=remote`)).toBe("'self' data: blob: https:");
+    for (const path of [message, `${message}?images=all`, "/connections?images=remote", `${message}/x?images=remote`]) {
+      expect([path, await imagesOf(path)]).toEqual([path, "'self' data: blob:"]);
+    }
+  });
+
   it("are on every API answer, with a policy that allows nothing", async () => {
     for (const route of found.api) {
       for (const response of [await fetch(`${app.url}${route}`, { redirect: "manual" }), await admin.request(route)]) {

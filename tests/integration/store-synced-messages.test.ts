@@ -52,7 +52,7 @@ function rawMessage(fields: { messageId?: string | null; subject?: string; body?
 }
 
 async function synced(uid: bigint, raw: Buffer, size = raw.length): Promise<SyncedMessage> {
-  return { uid, raw, size, parsed: await parseMessage(raw) };
+  return { uid, raw, size, parsed: await parseMessage(raw), seen: false };
 }
 
 async function mailbox(emailAccountId: string, folder: string) {
@@ -309,7 +309,7 @@ describe("storeSyncedMessages", () => {
       ].join("\r\n"),
     );
     const big = rawMessage({ messageId: "<big@example.test>", subject: "big", body: "y".repeat(2000) });
-    const oversized: SyncedMessage = { uid: 2n, raw: big, size: 30_000_000, parsed: await parseMessage(big, { maxBytes: 1000, size: 30_000_000 }) };
+    const oversized: SyncedMessage = { uid: 2n, raw: big, size: 30_000_000, parsed: await parseMessage(big, { maxBytes: 1000, size: 30_000_000 }), seen: false };
     expect(
       await storeSyncedMessages(db, { emailAccountId: accountId, folder: "INBOX", uidValidity: 1n, lease: null, messages: [oversized, await synced(1n, raw)] }),
     ).toEqual({ inserted: 2, duplicates: 0, fenced: false });
@@ -348,7 +348,7 @@ describe("storeSyncedMessages", () => {
     const raws = Array.from({ length: count }, (_, i) => rawMessage({ subject: `Message ${i}`, body: `Line one of ${i}\r\nLine two.\r\n` }));
 
     const parsed: SyncedMessage[] = [];
-    for (const [i, raw] of raws.entries()) parsed.push({ uid: BigInt(i + 1), raw, size: raw.length, parsed: await parseMessage(raw) });
+    for (const [i, raw] of raws.entries()) parsed.push({ uid: BigInt(i + 1), raw, size: raw.length, parsed: await parseMessage(raw), seen: false });
 
     const stored = await storeSyncedMessages(db, { emailAccountId: accountId, folder: "store-only", uidValidity: 1n, lease: null, messages: parsed });
     expect(stored).toEqual({ inserted: count, duplicates: 0, fenced: false });
@@ -358,7 +358,7 @@ describe("storeSyncedMessages", () => {
     for (let from = 0; from < count; from += 500) {
       const batch: SyncedMessage[] = [];
       for (const [i, raw] of raws.slice(from, from + 500).entries()) {
-        batch.push({ uid: BigInt(from + i + 1), raw, size: raw.length, parsed: await parseMessage(raw) });
+        batch.push({ uid: BigInt(from + i + 1), raw, size: raw.length, parsed: await parseMessage(raw), seen: false });
       }
       inserted += (await storeSyncedMessages(db, { emailAccountId: accountId, folder: "both", uidValidity: 1n, lease: null, messages: batch })).inserted;
     }

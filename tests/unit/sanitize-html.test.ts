@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countBlockedRemoteContent, sanitizeEmailHtml } from "#lib/mail/sanitize-html";
+import { countBlockedRemoteContent, sanitizeEmailHtml, sanitizeWithReport } from "#lib/mail/sanitize-html";
 
 const PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
@@ -124,5 +124,31 @@ describe("sanitizeEmailHtml: remote content is blocked", () => {
   it("keeps the usual layout of mail: tables, fonts, alignment", () => {
     const html = `<table width="600" cellpadding="0" cellspacing="0" border="0"><tr><td align="center" valign="top"><font color="#333" face="Arial" size="2"><b>Hi</b></font></td></tr></table>`;
     expect(sanitizeEmailHtml(html)).toBe(html);
+  });
+});
+
+describe("sanitizeWithReport with remote images allowed (the viewer's click)", () => {
+  it("keeps https image sources and nothing else remote", () => {
+    const { html, blockedRemote } = sanitizeWithReport(
+      [
+        `<img src="https://cdn.example.test/logo.png" alt="logo">`,
+        `<img src="http://cdn.example.test/plain.png">`,
+        `<img src="//cdn.example.test/relative.png">`,
+        `<img src="javascript:alert(1)">`,
+        `<img src="https://cdn.example.test/a.png" srcset="https://cdn.example.test/b.png 2x">`,
+        `<div style="background: url(https://cdn.example.test/bg.png)">x</div>`,
+        `<table background="https://cdn.example.test/t.png"><tr><td>t</td></tr></table>`,
+        `<script src="https://cdn.example.test/s.js"></script>`,
+      ].join(""),
+      { remoteImages: true },
+    );
+    expect(html).toContain(`<img src="https://cdn.example.test/logo.png" alt="logo" />`);
+    expect(html).toContain(`<img src="https://cdn.example.test/a.png"`);
+    expect(html).not.toMatch(/plain\.png|relative\.png|javascript|b\.png|bg\.png|t\.png|s\.js/);
+    expect(blockedRemote).toBe(5);
+  });
+
+  it("blocks them all without the click", () => {
+    expect(sanitizeWithReport(`<img src="https://cdn.example.test/logo.png">`).html).toBe(`<img ${"data-blocked-remote"}="1" />`);
   });
 });

@@ -1,43 +1,46 @@
 import { notFound } from "next/navigation";
 import { db } from "#lib/db";
+import { env } from "#lib/env";
 import { AppError } from "#lib/errors";
 import { requirePageUser } from "#lib/auth/current-user";
 import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or-throw";
 import { getMessageOrThrow } from "#lib/messages/get-message-or-throw";
-import { senderAddress } from "#lib/messages/sender-address";
+import { replyDefaults, type ReplyMode } from "#lib/messages/reply-defaults";
+import { AccountTabs } from "#components/account-tabs";
 import { ComposeForm, type ComposeDefaults } from "#components/compose-form";
 
 export const metadata = { title: "Write a message · Connected Apps" };
 
-export default async function ComposePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ reply?: string }> }) {
+const UUID = /^[0-9a-f-]{36}$/i;
+const HEADINGS: Record<ReplyMode | "new", string> = { new: "New message", reply: "Reply", replyAll: "Reply to all", forward: "Forward" };
+
+type Search = { reply?: string; replyAll?: string; forward?: string };
+
+export default async function ComposePage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Search> }) {
   const user = await requirePageUser();
   const { id } = await params;
-  const { reply } = await searchParams;
-  if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
+  const search = await searchParams;
+  if (!UUID.test(id)) notFound();
+  // ?reply=, ?replyAll= or ?forward= with the id of the message answered.
+  const mode = (["reply", "replyAll", "forward"] as const).find((name) => typeof search[name] === "string" && UUID.test(search[name]!));
   let account;
-  let defaults: ComposeDefaults = { to: "", subject: "", text: "" };
+  let defaults: ComposeDefaults = { to: "", cc: "", subject: "", text: "" };
   try {
     account = await getEmailAccountOrThrow(db(), id, user);
-    if (reply && /^[0-9a-f-]{36}$/i.test(reply)) {
-      const original = await getMessageOrThrow(db(), reply, user);
-      defaults = {
-        to: senderAddress(original.from),
-        subject: original.subject?.startsWith("Re:") ? original.subject : `Re: ${original.subject ?? ""}`,
-        text: `\n\nOn ${original.date ? new Date(original.date).toUTCString() : "an earlier date"}, ${original.from ?? "someone"} wrote:\n${(original.text ?? "").split("\n").map((line) => `> ${line}`).join("\n")}`,
-        inReplyTo: original.messageId ?? undefined,
-        references: [...original.references, ...(original.messageId ? [original.messageId] : [])],
-      };
-    }
+    if (mode) defaults = replyDefaults(await getMessageOrThrow(db(), search[mode]!, user), mode, account.emailAddress);
   } catch (error) {
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   }
   return (
     <section className="card">
-      <h1>{reply ? "Reply" : "New message"} from {account.emailAddress}</h1>
-      {!account.enableOutgoing && <p className="error">Sending is switched off for this account.</p>}
-      {account.outgoingStatus === "paused" && <p className="error">Sending is paused: {account.outgoingPausedReason}</p>}
-      <ComposeForm accountId={id} defaults={defaults} />
+      <AccountTabs accountId={id} address={account.emailAddress} current="compose" />
+      <h1>
+        {HEADINGS[mode ?? "new"]} <span className="muted text-base font-normal">from {account.emailAddress}</span>
+      </h1>
+      {!account.enableOutgoing && <p className="banner bad">Sending is switched off for this account: turn it on under Settings first.</p>}
+      {account.outgoingStatus === "paused" && <p className="banner warn">Sending is paused: {account.outgoingPausedReason} Messages wait in the queue until it resumes.</p>}
+      <ComposeForm accountId={id} defaults={defaults} maxMessageBytes={env().MAIL_MAX_MESSAGE_BYTES} />
     </section>
   );
 }
