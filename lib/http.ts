@@ -42,6 +42,8 @@ interface RouteOptions<A extends Auth, PS, QS, BS> {
   params?: PS;
   query?: QS;
   body?: BS;
+  /** The body may be left out (no Content-Type, nothing sent): the handler then gets undefined. */
+  bodyOptional?: boolean;
   /**
    * The largest body this route reads (default DEFAULT_MAX_BODY_BYTES); reading stops there, sent length or not.
    * A function when it comes from the settings, which are read at the first request, not at import.
@@ -67,7 +69,8 @@ export function route<
       const query = options.query
         ? parseOrThrow(options.query, Object.fromEntries(new URL(request.url).searchParams), ["query"])
         : undefined;
-      const body = options.body ? parseOrThrow(options.body, await readJsonBody(request, bodyLimit(options.maxBodyBytes))) : undefined;
+      const absent = options.bodyOptional && !request.headers.has("content-type") && !request.body;
+      const body = options.body && !absent ? parseOrThrow(options.body, await readJsonBody(request, bodyLimit(options.maxBodyBytes))) : undefined;
       const result = await handler({
         request,
         user: user as RouteContext<A, unknown, unknown, unknown>["user"],

@@ -10,7 +10,7 @@ import { SideStatus } from "#components/side-status";
 
 export const metadata = { title: "Email accounts · Connected Apps" };
 
-const filterSchema = z.object({ owner: z.uuid() });
+const filterSchema = z.object({ owner: z.uuid(), deleted: z.literal("1") });
 
 export default async function EmailAccountsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requirePageUser();
@@ -27,7 +27,12 @@ export default async function EmailAccountsPage({ searchParams }: { searchParams
           New email account
         </Link>
       </div>
-      <IgnoredFilters names={ignored} />
+      <IgnoredFilters names={ignored.filter((name) => name !== "deleted")} />
+      {filters.deleted && (
+        <p className="banner ok" role="status">
+          The account was deleted here, with its stored messages. The mailbox itself is untouched.
+        </p>
+      )}
       {filters.owner && admin && (
         <p>
           <Link href="/email-accounts">Show everyone&apos;s</Link>

@@ -47,7 +47,14 @@ export function accountColumns(id: string, data: z.infer<typeof createEmailAccou
     sendLimitConnections: data.sendLimits.connections,
     alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
     alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
+    appendToSent: data.appendToSent ?? !filesSentMailItself(data.imap.host),
+    sentFolder: data.sentFolder ?? null,
   };
+}
+
+/** Gmail puts what its SMTP server sends into Sent by itself: a copy from us would be a second one. */
+export function filesSentMailItself(imapHost: string): boolean {
+  return ["imap.gmail.com", "imap.googlemail.com"].includes(imapHost.toLowerCase());
 }
 
 export async function createEmailAccount(

@@ -56,14 +56,18 @@ export const emailAccountFields = z.strictObject({
   alwaysUseAccountNameAsSenderName: z.boolean().default(false),
   // Admins only (lib/email-accounts/default-outgoing.ts); setting it clears it on every other account.
   isDefaultOutgoing: z.boolean().default(false),
+  // Copies of sent mail in the Sent folder; left out: on, except for Gmail, which files them itself.
+  appendToSent: z.boolean().optional(),
+  // The folder for them; null: the one the server marks \Sent.
+  sentFolder: folder.nullable().optional(),
 }, UNKNOWN_FIELDS);
 
 function checkAuth(value: { authMethod?: string; connectedAppId?: string | null; password?: string }, ctx: z.RefinementCtx, creating: boolean) {
   if (value.authMethod === "oauth" && !value.connectedAppId) {
-    ctx.addIssue({ code: "custom", path: ["connectedAppId"], message: "is required with authMethod oauth" });
+    ctx.addIssue({ code: "custom", path: ["connectedAppId"], message: "is required when the account signs in with OAuth: choose the Connected App it signs in through" });
   }
   if (creating && value.authMethod === "password" && !value.password) {
-    ctx.addIssue({ code: "custom", path: ["password"], message: "is required with authMethod password" });
+    ctx.addIssue({ code: "custom", path: ["password"], message: "is required when the account signs in with a password: enter the mailbox's password" });
   }
 }
 
@@ -115,6 +119,8 @@ export interface PublicEmailAccount {
   alwaysUseAccountAddressAsSender: boolean;
   alwaysUseAccountNameAsSenderName: boolean;
   isDefaultOutgoing: boolean;
+  appendToSent: boolean;
+  sentFolder: string | null;
   incomingStatus: "active" | "syncing" | "paused";
   outgoingStatus: "active" | "syncing" | "paused";
   incomingPausedReason: string | null;

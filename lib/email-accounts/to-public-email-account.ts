@@ -28,6 +28,8 @@ export function toPublicEmailAccount(account: EmailAccount): PublicEmailAccount 
     alwaysUseAccountAddressAsSender: account.alwaysUseAccountAddressAsSender,
     alwaysUseAccountNameAsSenderName: account.alwaysUseAccountNameAsSenderName,
     isDefaultOutgoing: account.isDefaultOutgoing,
+    appendToSent: account.appendToSent,
+    sentFolder: account.sentFolder,
     incomingStatus: account.incomingStatus,
     outgoingStatus: account.outgoingStatus,
     incomingPausedReason: account.incomingPausedReason,

@@ -77,6 +77,8 @@ export async function updateEmailAccount(
         alwaysUseAccountAddressAsSender: data.alwaysUseAccountAddressAsSender,
         alwaysUseAccountNameAsSenderName: data.alwaysUseAccountNameAsSenderName,
         isDefaultOutgoing: data.isDefaultOutgoing,
+        appendToSent: data.appendToSent,
+        sentFolder: data.sentFolder,
         ...(!pausedByReconciler(current.incomingPausedReason) && { incomingStatus: "active", incomingPausedReason: null }),
         ...(!pausedByReconciler(current.outgoingPausedReason) && { outgoingStatus: "active", outgoingPausedReason: null }),
         incomingFailures: 0,

@@ -2,7 +2,7 @@ import { db } from "#lib/db";
 import { logger } from "#lib/logger";
 import { drainOutboundQueue, type DrainResult } from "#lib/outbound/drain-outbound-queue";
 import { wakeOutboundDrain } from "#lib/outbound/wake-outbound-drain";
-import { sendOutboundJob } from "#lib/queue/contracts";
+import { appendSentCopiesJob, sendOutboundJob } from "#lib/queue/contracts";
 import { enqueueJob } from "#lib/queue/enqueue-job";
 import { handleJob } from "./job-handler";
 
@@ -12,6 +12,8 @@ const FOLLOW_UP_HORIZON_MS = 2 * 60_000;
 export const sendOutbound = handleJob(sendOutboundJob, async ({ emailAccountId }) => {
   const result = await drainOutboundQueue(db(), emailAccountId);
   if (result.sent + result.failed + result.deferred > 0) logger.info({ emailAccountId, ...result }, "outbound drain");
+  // Their copies in the Sent folder, over IMAP, apart from the sending (the job does nothing where copies are off).
+  if (result.sent > 0) await enqueueJob(appendSentCopiesJob, { emailAccountId }, { singletonKey: emailAccountId });
   await scheduleFollowUp(emailAccountId, result);
 });
 

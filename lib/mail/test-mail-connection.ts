@@ -11,8 +11,15 @@ export interface SideResult {
   hint?: string;
 }
 
+/** A folder of the mailbox as the server lists it, for choosing which to sync and where sent copies go. */
+export interface ServerFolder {
+  path: string;
+  /** RFC 6154 role: "\\Sent", "\\Trash", …; null for the user's own folders. */
+  specialUse: string | null;
+}
+
 export interface MailConnectionTest {
-  imap: SideResult;
+  imap: SideResult & { folders?: ServerFolder[] };
   smtp: SideResult;
 }
 
@@ -34,7 +41,7 @@ export type TestableAccount = Pick<
   | "smtpLogin"
 >;
 
-async function testImap(db: Db, account: TestableAccount): Promise<SideResult> {
+async function testImap(db: Db, account: TestableAccount): Promise<SideResult & { folders?: ServerFolder[] }> {
   try {
     const client = await createImapClient(
       { host: account.imapHost, port: account.imapPort, security: account.imapSecurity },
@@ -46,10 +53,13 @@ async function testImap(db: Db, account: TestableAccount): Promise<SideResult> {
       // Opening INBOX proves rights on the mailbox, not just a valid token.
       const lock = await client.getMailboxLock("INBOX");
       lock.release();
+      const folders = (await client.list())
+        .filter((folder) => !folder.flags.has("\\Noselect"))
+        .map((folder) => ({ path: folder.path, specialUse: folder.specialUse ?? null }));
+      return { ok: true, folders };
     } finally {
       await client.logout().catch(() => client.close());
     }
-    return { ok: true };
   } catch (error) {
     const { error: message, hint } = explainMailError(error, "imap");
     return { ok: false, error: message, hint };

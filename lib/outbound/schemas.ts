@@ -164,6 +164,8 @@ export interface PublicOutboundMessage {
   /** While queued after a partial delivery: the recipients the next try is for. */
   retryRecipients: string[];
   attachments: PublicOutboundAttachment[];
+  /** Its copy in the account's Sent folder: when it was added, or why it could not be (both null: none yet, or copies are off). */
+  sentCopy: { at: string | null; error: string | null };
 }
 
 /** The columns of an attachment the API shows: everything but the bytes. */
@@ -196,5 +198,6 @@ export function toPublicOutboundMessage(
     acceptedRecipients: row.acceptedRecipients,
     retryRecipients: row.retryRecipients,
     attachments: row.attachments.map(({ filename, contentType, size, inline }) => ({ filename, contentType, size, inline })),
+    sentCopy: { at: row.sentCopyAt?.toISOString() ?? null, error: row.sentCopyError },
   };
 }

@@ -54,6 +54,19 @@ export const sendOutboundJob = defineJobContract({
 });
 
 /**
+ * Copies of what an account sent, appended to its Sent folder over IMAP
+ * (lib/outbound/append-sent-copies.ts): queued after a drain that sent
+ * something, and by the minute's sweep for any copy still missing. One per
+ * account at a time (singleton key), so copies go over one IMAP session.
+ */
+export const appendSentCopiesJob = defineJobContract({
+  name: "append-sent-copies",
+  payload: z.object({ emailAccountId: z.uuid() }),
+  queue: { policy: "short", expireInSeconds: 600, retryLimit: 3, retryDelay: 60, retryBackoff: true },
+  work: { concurrency: 2, pollingIntervalSeconds: 2 },
+});
+
+/**
  * Every minute: rows a dead worker left in `sending` go back to the queue,
  * then every account with due rows gets a drain (retries after backoff, a
  * job lost between a row's insert and its enqueue, a resumed account).

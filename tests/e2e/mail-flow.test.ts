@@ -62,22 +62,31 @@ describe("mail in Chromium: connect, add the account, read a message, reply", ()
   it("creates the email account on that connection", async () => {
     await dovecot.deliver("uma@example.test", "From: Sam <sam@example.test>\r\nTo: uma@example.test\r\nSubject: Welcome\r\nMessage-ID: <welcome@example.test>\r\n\r\nHello Uma.\r\n");
     await page.goto(`${app.url}/email-accounts/new`);
-    await page.fill("#emailAddress", "uma@example.test");
+    // The form starts from the connection: choosing it fills in the address it signed in as.
+    await page.check("[data-testid=connection-choice]:has-text('Mail IdP') input[type=radio]");
+    expect(await page.inputValue("#emailAddress")).toBe("uma@example.test");
     await page.fill("#displayName", "Uma");
-    await page.selectOption("#connectedAppId", { label: "Mail IdP" });
+    // A generic provider has no preset servers: the Servers section is open to fill in.
     await page.fill("#imap-host", "127.0.0.1");
     await page.fill("#imap-port", String(dovecot.port));
     await page.selectOption("#imap-security", "none");
-    await page.fill("#imap-login", "uma@example.test");
     await page.fill("#smtp-host", "127.0.0.1");
     await page.fill("#smtp-port", String(smtp.port));
     await page.selectOption("#smtp-security", "none");
-    await page.fill("#smtp-login", "uma@example.test");
     await page.click("button:text('Test connection')");
     await page.waitForSelector("[data-testid=connection-test]");
-    expect(await page.textContent("[data-testid=connection-test]")).toBe("IMAP: signed inSMTP: signed in");
+    expect(await page.locator("[data-testid=connection-test] p").allTextContents()).toEqual([
+      "IMAP: signed in",
+      "SMTP: signed in",
+      "The server's folders are listed under Advanced settings.",
+    ]);
+    // The server's folders to choose from, INBOX already chosen.
+    await page.click("summary:text('Advanced settings')");
+    expect(await page.isChecked("label:has-text('INBOX') input[type=checkbox]")).toBe(true);
+    expect(await page.isChecked("label:has-text('Sent') input[type=checkbox]")).toBe(false);
     await page.click("button:text('Create')");
-    await page.waitForURL(/\/email-accounts\/[0-9a-f-]{36}$/);
+    await page.waitForURL(/\/email-accounts\/[0-9a-f-]{36}\?created=1$/);
+    expect(await page.innerText("[role=status]")).toContain("Account added.");
   });
 
   it("shows the message once the worker synced it, and sends a threaded reply", async () => {
@@ -122,6 +131,7 @@ describe("mail in Chromium: connect, add the account, read a message, reply", ()
     await page.click("button[type=submit]");
     await page.waitForSelector("h1:text('Dashboard')");
     await page.goto(accountUrl);
+    await page.click("summary:text('Advanced settings')");
     await page.check("label:has-text('Default outgoing account') input[type=checkbox]");
     await page.click("button:text('Save')");
     await page.waitForSelector("[role=status]:text('Saved.')");

@@ -316,6 +316,15 @@ describe("writing a message", () => {
     const parsed = await simpleParser(sent!.raw);
     expect(parsed.attachments.map((file) => file.filename)).toEqual(["big.bin", "notes.txt"]);
     expect(parsed.attachments[0]!.content.equals(big)).toBe(true);
+
+    // The worker then files a copy in the mailbox's Sent folder, as a mail client would.
+    const id = new URL(page.url()).searchParams.get("queued")!;
+    let copy: { at: string | null; error: string | null } = { at: null, error: null };
+    for (let attempt = 0; attempt < 60 && !copy.at && !copy.error; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      ({ sentCopy: copy } = (await (await uma.request(`/api/v1/outbound/${id}`)).json()) as { sentCopy: typeof copy });
+    }
+    expect(copy).toEqual({ at: expect.any(String), error: null });
   });
 });
 
@@ -348,6 +357,73 @@ describe("the Sent list", () => {
   });
 });
 
+describe("the account form", () => {
+  it("offers only connected apps, links to Connect for the others, and comes back with that connection chosen", async () => {
+    const admin = new HttpSession(app.url);
+    await admin.signIn("ada@example.test", "a long passphrase");
+    const other = (await (
+      await admin.request("/api/v1/connected-apps", {
+        method: "POST",
+        json: { providerName: "Other IdP", openidConfigurationUrl: provider.discoveryUrl, clientId: "mail-ui-2", clientSecret: "mail-ui-2-secret", scopes: ["openid", "email"] },
+      })
+    ).json()) as { id: string; redirectUri: string };
+    await provider.addClient({ clientId: "mail-ui-2", clientSecret: "mail-ui-2-secret", redirectUris: [other.redirectUri] });
+
+    await page.setViewportSize(DESKTOP);
+    await page.goto(`${app.url}/email-accounts/new`);
+    const otherChoice = page.locator("[data-testid=connection-choice]", { hasText: "Other IdP" });
+    expect(await otherChoice.innerText()).toContain("not connected");
+    expect(await otherChoice.locator("input[type=radio]").isDisabled()).toBe(true);
+    await otherChoice.locator("a:text('Connect first')").click();
+    await page.fill("input[name=login]", ADDRESS);
+    await page.click("button:text('Sign-in')");
+    await page.click("button:text('Continue')");
+    await page.waitForURL(`${app.url}/email-accounts/new?app=${other.id}`);
+    expect(await page.locator("[data-testid=connection-choice]", { hasText: "Other IdP" }).locator("input[type=radio]").isChecked()).toBe(true);
+    expect(await page.inputValue("#emailAddress")).toBe(ADDRESS);
+  });
+
+  it("tests what is on the screen without saving it, then disables, enables and deletes after asking", async () => {
+    const spare = (await (
+      await uma.request("/api/v1/email-accounts", {
+        method: "POST",
+        json: {
+          emailAddress: ADDRESS,
+          displayName: "Spare",
+          authMethod: "oauth",
+          connectedAppId: appId,
+          enableIncoming: false,
+          imap: { host: "127.0.0.1", port: dovecot.port, security: "none", login: ADDRESS },
+          smtp: { host: "127.0.0.1", port: smtp.port, security: "none", login: ADDRESS },
+        },
+      })
+    ).json()) as { id: string };
+    await page.goto(`${app.url}/email-accounts/${spare.id}`);
+    await page.click("summary:has-text('Servers')");
+    await page.fill("#imap-port", "1");
+    await page.click("button:text('Test connection')");
+    await page.waitForSelector("[data-testid=connection-test]");
+    expect(await page.locator("[data-testid=connection-test] p").first().innerText()).toMatch(/^IMAP: (?!signed in)/);
+    await page.reload();
+    await page.click("summary:has-text('Servers')");
+    expect(await page.inputValue("#imap-port")).toBe(String(dovecot.port));
+
+    await page.click("button:text-is('Disable')");
+    await page.click("[role=dialog] button:text-is('Disable')");
+    await page.waitForSelector("button:text-is('Enable')");
+    const disabled = (await (await uma.request(`/api/v1/email-accounts/${spare.id}`)).json()) as { enableIncoming: boolean; enableOutgoing: boolean };
+    expect(disabled).toMatchObject({ enableIncoming: false, enableOutgoing: false });
+    await page.click("button:text-is('Enable')");
+    await page.waitForSelector("button:text-is('Disable')");
+
+    await page.click("button:text-is('Delete')");
+    await page.click(`[role=dialog] button:text('Delete ${ADDRESS}')`);
+    await page.waitForURL(`${app.url}/email-accounts?deleted=1`);
+    expect(await page.innerText("[role=status]")).toContain("The account was deleted here");
+    expect((await uma.request(`/api/v1/email-accounts/${spare.id}`)).status).toBe(404);
+  });
+});
+
 describe("every mail page", () => {
   it("passes the checks of every page at 390 and 1280 px", async () => {
     const message = await messageIdBySubject("Quarterly figures");
@@ -358,6 +434,7 @@ describe("every mail page", () => {
       `/email-accounts/${accountId}/sent`,
       `/email-accounts/${accountId}`,
       "/email-accounts",
+      "/email-accounts/new",
     ]) {
       expect({ path, ...(await atBothWidths(path)) }).toEqual({ path, phone: HEALTHY, desktop: HEALTHY });
     }

@@ -6,6 +6,8 @@ import { AccountSession } from "#lib/mail/account-session";
 import { testMailConnection } from "#lib/mail/test-mail-connection";
 import { followConnectionStatus } from "#lib/mail/follow-connection-status";
 import { createEmailAccount } from "#lib/email-accounts/create-email-account";
+import { testAccountChanges } from "#lib/email-accounts/test-account-changes";
+import { freePort } from "#tests/support/net";
 import { registerCleanup } from "#tests/support/cleanup";
 import { setRuntimeEnv } from "#lib/env";
 import { createMailFixture, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
@@ -36,7 +38,26 @@ describe("IMAP sync over XOAUTH2 against Dovecot", () => {
     await f.dovecot.deliver("probe@example.test", testMessage());
     const row = await f.db.emailAccount.findUniqueOrThrow({ where: { id: account.id } });
     const result = await testMailConnection(f.db, row);
-    expect(result.imap).toEqual({ ok: true });
+    expect(result.imap.ok).toBe(true);
+    // The server's folders, for the form's folder choice and the Sent folder (Dovecot marks its roles).
+    expect(result.imap.folders).toEqual(
+      expect.arrayContaining([
+        { path: "INBOX", specialUse: "\\Inbox" },
+        { path: "Sent", specialUse: "\\Sent" },
+        { path: "Trash", specialUse: "\\Trash" },
+      ]),
+    );
+  });
+
+  it("tests the settings on a saved account's screen, unsaved, over the stored ones", async () => {
+    const { user, account } = await f.mailUser("screen@example.test");
+    const closed = await freePort();
+    const moved = await testAccountChanges(f.db, account.id, { imap: { ...account.imap, port: closed } }, user);
+    expect(moved.imap.ok).toBe(false);
+    expect(moved.imap.error).toMatch(/refused|could not connect|reach/i);
+    // Nothing was saved: the stored settings still sign in.
+    expect((await testAccountChanges(f.db, account.id, undefined, user)).imap.ok).toBe(true);
+    expect((await f.db.emailAccount.findUniqueOrThrow({ where: { id: account.id } })).imapPort).toBe(account.imap.port);
   });
 
   it("syncs a mailbox of 1,000 messages once, exactly once", async () => {

@@ -121,6 +121,8 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
     await mkdir(path.join(dir, sub), { mode: 0o755 });
     await chmod(path.join(dir, sub), 0o755);
   }
+  // Dovecot makes the home of a user who never got mail when it first writes there (an APPEND to Sent).
+  if (process.getuid?.() === 0) await chown(path.join(dir, "home"), mailOwner.uid, mailOwner.gid);
   await writeFile(path.join(dir, "owner.pid"), `${process.pid}\n`);
 
   const confPath = path.join(dir, "dovecot.conf");

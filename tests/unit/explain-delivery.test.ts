@@ -37,6 +37,7 @@ function record(overrides: Partial<PublicOutboundMessage>): PublicOutboundMessag
     acceptedRecipients: [],
     retryRecipients: [],
     attachments: [],
+    sentCopy: { at: null, error: null },
     ...overrides,
   };
 }

@@ -1,0 +1,114 @@
+import MailComposer from "nodemailer/lib/mail-composer";
+import type { ImapFlow } from "imapflow";
+import type { Db } from "#lib/db";
+import { logger } from "#lib/logger";
+import { createImapClient } from "#lib/mail/connect-imap";
+import { explainMailError } from "#lib/mail/explain-mail-error";
+import { mailCredentials } from "#lib/mail/mail-credentials";
+import { buildMail } from "./build-outbound-mail";
+import type { ClaimedRow } from "./claim-outbound-rows";
+
+/** Copies are made for messages sent within this window (a copy much later would only confuse). */
+const COPY_WINDOW = "1 day";
+/** At most this many copies per run; the next run (the drain's follow-up or the minute's sweep) does the rest. */
+const COPIES_PER_RUN = 100;
+
+/**
+ * Appends a copy of each message the account sent to its Sent folder over
+ * IMAP, as mail clients do (Exchange does not file what its SMTP server
+ * sends; Gmail does, so its accounts have this off). Each copy is marked
+ * \Seen, dated when it was sent, and carries its Bcc as a sender's copy
+ * does. A copy already in the folder (same Message-ID: the process stopped
+ * between the append and recording it) is not made twice. A failure of the
+ * account's sign-in or folder is recorded on the messages, never retried
+ * forever, and never touches the sending itself.
+ */
+export async function appendSentCopies(db: Db, emailAccountId: string): Promise<{ appended: number; failed: number }> {
+  const account = await db.emailAccount.findUnique({ where: { id: emailAccountId } });
+  if (!account?.appendToSent || !account.enableIncoming || account.incomingStatus === "paused") return { appended: 0, failed: 0 };
+  const rows = await db.$queryRaw<(ClaimedRow & { sentAt: Date })[]>`
+    SELECT id::text, message_id AS "messageId", from_address AS "fromAddress", to_addresses AS "toAddresses",
+           cc_addresses AS "ccAddresses", bcc_addresses AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",
+           "references", accepted_recipients AS "acceptedRecipients", retry_recipients AS "retryRecipients", attempts,
+           created_at AS "createdAt", retry_since AS "retrySince", sent_at AS "sentAt",
+           EXISTS (SELECT 1 FROM outbound_attachments f WHERE f.outbound_message_id = outbound_messages.id) AS "hasAttachments"
+      FROM outbound_messages
+     WHERE email_account_id = ${emailAccountId}::uuid AND status = 'sent' AND sent_copy_at IS NULL AND sent_copy_error IS NULL
+       AND sent_at > now() - ${COPY_WINDOW}::interval
+     ORDER BY sent_at LIMIT ${COPIES_PER_RUN}`;
+  if (rows.length === 0) return { appended: 0, failed: 0 };
+
+  let client: ImapFlow;
+  try {
+    client = await createImapClient({ host: account.imapHost, port: account.imapPort, security: account.imapSecurity }, await mailCredentials(db, account, account.imapLogin));
+    client.on("error", (error: unknown) => logger.debug({ emailAccountId, err: String(error) }, "imap error event (sent copies)"));
+    await client.connect();
+  } catch (error) {
+    // The session's own handling pauses and explains a broken sign-in; the copies wait for the next run.
+    logger.warn({ emailAccountId, err: explainMailError(error, "imap").error }, "could not sign in to append sent copies");
+    return { appended: 0, failed: 0 };
+  }
+  let appended = 0;
+  let failed = 0;
+  try {
+    const folder = account.sentFolder ?? (await client.list()).find((mailbox) => mailbox.specialUse === "\\Sent")?.path;
+    if (!folder) {
+      await recordFailure(db, rows.map((row) => row.id), "The server names no Sent folder: choose one in the account's settings");
+      return { appended: 0, failed: rows.length };
+    }
+    for (const row of rows) {
+      try {
+        await appendOne(db, client, account, folder, row);
+        appended++;
+      } catch (error) {
+        failed++;
+        await recordFailure(db, [row.id], `Could not add the copy to ${folder}: ${explainMailError(error, "imap").error}`);
+      }
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+  return { appended, failed };
+}
+
+async function appendOne(db: Db, client: ImapFlow, account: Parameters<typeof buildMail>[0], folder: string, row: ClaimedRow & { sentAt: Date }) {
+  const lock = await client.getMailboxLock(folder);
+  try {
+    const already = (await client.search({ header: { "message-id": row.messageId } }, { uid: true })) || [];
+    if (already.length === 0) {
+      const attachments = row.hasAttachments
+        ? await db.outboundAttachment.findMany({
+            where: { outboundMessageId: row.id },
+            orderBy: { position: "asc" },
+            select: { filename: true, contentType: true, inline: true, contentId: true, content: true },
+          })
+        : [];
+      const raw = await compose(buildMail(account, row, attachments));
+      await client.append(folder, raw, ["\\Seen"], row.sentAt);
+    }
+  } finally {
+    lock.release();
+  }
+  await db.outboundMessage.update({ where: { id: row.id }, data: { sentCopyAt: new Date() } });
+}
+
+/** The message as its sender's copy: the same headers and parts as sent, Bcc kept. */
+function compose(options: ReturnType<typeof buildMail>): Promise<Buffer> {
+  const node = new MailComposer(options).compile();
+  node.keepBcc = true;
+  return new Promise((resolve, reject) => node.build((error, message) => (error ? reject(error) : resolve(message))));
+}
+
+async function recordFailure(db: Db, ids: string[], reason: string): Promise<void> {
+  await db.outboundMessage.updateMany({ where: { id: { in: ids } }, data: { sentCopyError: reason } });
+}
+
+/** Accounts with sent messages still waiting for their copy (the sweep's backstop). */
+export async function accountsWithPendingSentCopies(db: Db): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT DISTINCT o.email_account_id::text AS id
+      FROM outbound_messages o JOIN email_accounts a ON a.id = o.email_account_id
+     WHERE o.status = 'sent' AND o.sent_copy_at IS NULL AND o.sent_copy_error IS NULL
+       AND o.sent_at > now() - ${COPY_WINDOW}::interval AND a.append_to_sent AND a.enable_incoming AND a.incoming_status <> 'paused'`;
+  return rows.map((row) => row.id);
+}
