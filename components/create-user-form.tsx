@@ -1,18 +1,23 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import type { FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { callApi } from "./api";
+import { describedBy, FieldError } from "./ui/field-error";
 import { useApiAction } from "./use-api-action";
+
+const FIELDS = { email: { name: "Email" }, name: { name: "Name" }, password: { name: "Initial password" }, role: { name: "Role" } };
 
 export function CreateUserForm() {
   const router = useRouter();
-  const { busy, error, run } = useApiAction();
+  const { busy, error, fieldErrors, run } = useApiAction(FIELDS);
+  const [added, setAdded] = useState<string | null>(null);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
     const form = new FormData(formElement);
+    setAdded(null);
     await run(async () => {
       await callApi("/api/v1/users", {
         method: "POST",
@@ -23,26 +28,41 @@ export function CreateUserForm() {
           role: form.get("role"),
         },
       });
+      setAdded(String(form.get("email")));
       formElement.reset();
       router.refresh();
     }, "Could not create the user");
   }
 
   return (
-    <form onSubmit={submit}>
+    <form onSubmit={submit} noValidate>
       <label htmlFor="new-email">Email</label>
-      <input id="new-email" name="email" type="email" required />
+      <input id="new-email" name="email" type="email" required {...describedBy("email", fieldErrors)} />
+      <FieldError name="email" errors={fieldErrors} />
       <label htmlFor="new-name">Name</label>
-      <input id="new-name" name="name" />
-      <label htmlFor="new-password">Initial password (at least 10 characters)</label>
-      <input id="new-password" name="password" type="password" autoComplete="new-password" minLength={10} required />
+      <input id="new-name" name="name" {...describedBy("name", fieldErrors)} />
+      <FieldError name="name" errors={fieldErrors} />
+      <label htmlFor="new-password">Initial password (10 to 200 characters)</label>
+      <input id="new-password" name="password" type="password" autoComplete="new-password" minLength={10} required {...describedBy("password", fieldErrors)} />
+      <FieldError name="password" errors={fieldErrors} />
       <label htmlFor="new-role">Role</label>
       <select id="new-role" name="role" defaultValue="user">
         <option value="user">user</option>
         <option value="admin">admin</option>
       </select>
-      <button type="submit" disabled={busy}>{busy ? "Adding…" : "Add user"}</button>
-      {error && <p className="error" role="alert">{error}</p>}
+      <button type="submit" disabled={busy}>
+        {busy ? "Adding…" : "Add user"}
+      </button>
+      {added && (
+        <p className="notice" role="status" data-testid="user-added">
+          Added {added}: they can sign in now with that password.
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

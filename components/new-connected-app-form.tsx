@@ -35,7 +35,7 @@ export function NewConnectedAppForm() {
     event.preventDefault();
     await run(async () => {
       const created = await callApi<PublicConnectedApp>("/api/v1/connected-apps", { method: "POST", body: { providerName: name, preset } });
-      router.push(`/admin/connected-apps/${created.id}`);
+      router.push(`/admin/connected-apps/${created.id}?created=1`);
     }, "Could not create the app");
   }
 

@@ -46,8 +46,9 @@ describe("a Connected App set up in the provider's order, then Connect to … in
     await page.check("input[name=preset][value=generic]");
     await page.fill("#providerName", "Test IdP");
     await page.click("button[type=submit]");
-    await page.waitForURL(/\/admin\/connected-apps\/[0-9a-f-]{36}$/);
-    appId = page.url().split("/").at(-1)!;
+    await page.waitForURL(/\/admin\/connected-apps\/[0-9a-f-]{36}\?created=1$/);
+    appId = new URL(page.url()).pathname.split("/").at(-1)!;
+    expect(await page.textContent("[data-testid=app-created]")).toContain("Test IdP was created.");
     expect(await page.textContent("[data-testid=app-status]")).toBe("incomplete");
     expect(await page.textContent("[data-testid=app-missing]")).toContain("a client id");
 

@@ -73,10 +73,15 @@ describe("a fresh install in the browser", () => {
 
   it("lets the admin add a user, who gets 403 on admin pages", async () => {
     await page.goto(`${appUrl}/admin/users`);
-    await page.fill("#new-email", "bob@example.test");
-    await page.fill("#new-name", "Bob");
+    // A mistake is named next to its field, in words.
+    await page.fill("#new-email", "bob@");
     await page.fill("#new-password", "bobs password 1");
     await page.click("button:text('Add user')");
+    expect(await page.textContent("[data-testid=field-error-email]")).toMatch(/^Email: .+\.$/);
+    await page.fill("#new-email", "bob@example.test");
+    await page.fill("#new-name", "Bob");
+    await page.click("button:text('Add user')");
+    expect(await page.textContent("[data-testid=user-added]")).toBe("Added bob@example.test: they can sign in now with that password.");
     await page.waitForSelector("td:has-text('bob@example.test')");
     await signOut();
 

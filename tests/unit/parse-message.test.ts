@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMessage, type ParsedMessage } from "#lib/mail/parse-message";
+import { parseMessage, previewOf, type ParsedMessage } from "#lib/mail/parse-message";
 
 /** A message from header lines and a body given as text (latin1 bytes) or bytes. */
 function mail(headers: string[], body: string | Buffer): Buffer {
@@ -298,5 +298,21 @@ describe("parseMessage: size limit", () => {
     const headers = mail(["Subject: head only", "Message-ID: <h@example.test>"], "");
     const parsed = await parseMessage(headers, { maxBytes: 1_000, size: 50_000_000 });
     expect(parsed).toMatchObject({ subject: "head only", messageId: "<h@example.test>", tooLarge: true, skippedReason: "larger than 1000 bytes (50000000 bytes)" });
+  });
+});
+
+describe("previewOf: the first words of a message for lists", () => {
+  it("takes the text on one line, leaving out quoted lines", () => {
+    expect(previewOf("Hi Bob,\n\n  see you\tat noon.\n> old quoted line\nThanks", null)).toBe("Hi Bob, see you at noon. Thanks");
+  });
+
+  it("takes the words of the HTML when there is no text, without styles, tags or entities", () => {
+    expect(previewOf(null, "<style>p{color:red}</style><p>Price&nbsp;&lt;10&amp;up</p><img src=x><b>now</b>")).toBe("Price <10&up now");
+  });
+
+  it("ends long text at 200 characters with an ellipsis", () => {
+    const preview = previewOf("word ".repeat(100), null);
+    expect(preview).toHaveLength(200);
+    expect(preview.endsWith("…")).toBe(true);
   });
 });

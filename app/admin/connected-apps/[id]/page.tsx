@@ -19,9 +19,11 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
   return { title: `${row?.providerName ?? "Connected App"} · Connected Apps` };
 }
 
-export default async function ConnectedAppPage({ params }: { params: Promise<{ id: string }> }) {
+/** `?created=1`: right after "Create", a word that it worked and what comes next. */
+export default async function ConnectedAppPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ created?: string }> }) {
   await requirePageAdmin();
   const { id } = await params;
+  const { created } = await searchParams;
   const row = /^[0-9a-f-]{36}$/i.test(id) ? await db().connectedApp.findUnique({ where: { id } }) : null;
   if (!row) notFound();
   const app = toPublicConnectedApp(row);
@@ -29,6 +31,11 @@ export default async function ConnectedAppPage({ params }: { params: Promise<{ i
   const curl = `curl -H "Authorization: Bearer $API_KEY" ${env().APP_URL}/api/v1/connected-apps/${app.id}/token`;
   return (
     <>
+      {created === "1" && (
+        <p className="banner ok" role="status" data-testid="app-created">
+          {app.providerName} was created. Register the Redirect URI below at the provider, then fill in what it gives you.
+        </p>
+      )}
       {app.status === "misconfigured" && (
         <div className="banner bad" role="alert">
           <strong>Misconfigured:</strong> {app.statusMessage} Fix the client id, secret or endpoints below; users&apos; connections are left as they are.
