@@ -16,7 +16,7 @@ export function AccountTabs({ accountId, address, current }: { accountId: string
           key={path}
           href={`/email-accounts/${accountId}${path ? `/${path}` : ""}`}
           aria-current={path === current ? "page" : undefined}
-          className={`-mb-px rounded-t-md border px-3 py-2 no-underline ${path === current ? "border-line border-b-white bg-white font-semibold" : "border-transparent"}`}
+          className={`-mb-px rounded-t-md border px-2 py-2 no-underline sm:px-3 ${path === current ? "border-line border-b-white bg-white font-semibold" : "border-transparent"}`}
         >
           {label}
         </Link>

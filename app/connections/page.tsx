@@ -7,6 +7,7 @@ import { getAuthorizationFailure } from "#lib/oauth/exchange-authorization-code"
 import { redirectUriFor } from "#lib/connected-apps/redirect-uri";
 import { ConnectionStatusBadge } from "#components/connection-status-badge";
 import { DisconnectButton } from "#components/disconnect-button";
+import { LocalTime } from "#components/local-time";
 import { disconnectMessage } from "#lib/tokens/disconnect-connection";
 
 type Search = { failed?: string; error?: string; app?: string; disconnected?: string; revoked?: string };
@@ -60,7 +61,14 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
               {connected && !connection.renewable && (
                 <p className="error" data-testid="not-renewable">
                   {app.providerName} gave no refresh token: this connection ends{" "}
-                  {connection.expiresAt ? `at ${new Date(connection.expiresAt).toLocaleString("en-GB")}` : "when its token expires"}. Ask your admin to allow
+                  {connection.expiresAt ? (
+                    <>
+                      at <LocalTime iso={connection.expiresAt} />
+                    </>
+                  ) : (
+                    "when its token expires"
+                  )}
+                  . Ask your admin to allow
                   offline access, then reconnect.
                 </p>
               )}
@@ -74,7 +82,9 @@ export default async function ConnectionsPage({ searchParams }: { searchParams: 
                   <dt>Scopes granted</dt>
                   <dd>{connection.scopes.join(" ")}</dd>
                   <dt>Access token expires</dt>
-                  <dd>{connection.expiresAt ? new Date(connection.expiresAt).toLocaleString("en-GB") : "no expiry given"}</dd>
+                  <dd>
+                    <LocalTime iso={connection.expiresAt} fallback="no expiry given" />
+                  </dd>
                 </dl>
               )}
               {app.status === "misconfigured" && <p className="error">This provider is misconfigured; an admin has been told.</p>}

@@ -64,7 +64,7 @@ describe("mail in Chromium: connect, add the account, read a message, reply", ()
     await page.goto(`${app.url}/email-accounts/new`);
     // The form starts from the connection: choosing it fills in the address it signed in as.
     await page.check("[data-testid=connection-choice]:has-text('Mail IdP') input[type=radio]");
-    expect(await page.inputValue("#emailAddress")).toBe("uma@example.test");
+    await expect.poll(() => page.inputValue("#emailAddress")).toBe("uma@example.test");
     await page.fill("#displayName", "Uma");
     // A generic provider has no preset servers: the Servers section is open to fill in.
     await page.fill("#imap-host", "127.0.0.1");

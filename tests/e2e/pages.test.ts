@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
@@ -8,7 +7,7 @@ import { startAppServer, type AppServer } from "#tests/support/app-server";
 import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
-import { DESKTOP, PHONE, pageHealth, settle, watchedPage, type PageProblems } from "#tests/support/page-checks";
+import { DESKTOP, PHONE, pageHealth, saveScreenshot, settle, watchedPage, type PageProblems } from "#tests/support/page-checks";
 
 /**
  * The pages of the overview, each in Chromium against the production build:
@@ -128,17 +127,10 @@ async function healthAtBothWidths(path: string, screenshot?: string) {
     problems.clear();
     await page.goto(`${app.url}${path}`);
     found[name] = await pageHealth(page, problems);
-    if (SCREENSHOTS_DIR && screenshot) {
-      // The whole page, up to a length worth reading in a README.
-      const height = Math.min(await page.evaluate(() => document.documentElement.scrollHeight), 1800);
-      await page.screenshot({ path: join(SCREENSHOTS_DIR, `${screenshot}-${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height } });
-    }
+    await saveScreenshot(page, screenshot);
   }
   return found;
 }
-
-/** `npm run screenshots` sets this: the pages as these tests leave them, for docs/screenshots. */
-const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR;
 
 async function open(path: string) {
   await page.setViewportSize(DESKTOP);

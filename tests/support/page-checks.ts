@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import type { BrowserContext, Page } from "playwright-core";
 
@@ -97,4 +98,16 @@ export async function pageHealth(page: Page, problems: PageProblems): Promise<{ 
     violations: await seriousAccessibilityViolations(page),
     problems: [...problems.list],
   };
+}
+
+/** `npm run screenshots` sets this: pages as the tests leave them, for docs/screenshots. */
+const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR;
+
+/** Saves the page as `<name>-<phone|desktop>.png` when screenshots were asked for: the whole page, up to a length worth reading. */
+export async function saveScreenshot(page: Page, name: string | undefined): Promise<void> {
+  if (!SCREENSHOTS_DIR || !name) return;
+  const viewport = page.viewportSize() ?? DESKTOP;
+  const height = Math.min(await page.evaluate(() => document.documentElement.scrollHeight), 1800);
+  const width = viewport.width <= PHONE.width ? "phone" : "desktop";
+  await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}-${width}.png`), fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height } });
 }

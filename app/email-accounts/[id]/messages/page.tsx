@@ -63,7 +63,7 @@ export default async function MessagesPage({ params, searchParams }: { params: P
         </label>
         <input id="search" name="search" type="search" placeholder="Search by sender or subject" defaultValue={filters.search ?? ""} />
         <label className="flex items-center gap-1 font-normal">
-          <input type="checkbox" name="unread" value="1" defaultChecked={filters.unread === "1"} /> Unread only
+          <input type="checkbox" name="unread" value="1" defaultChecked={filters.unread === "1"} className="w-auto min-w-0 flex-none" /> Unread only
         </label>
         <button type="submit">Search</button>
         {(filters.search || filters.unread) && (
@@ -81,7 +81,8 @@ export default async function MessagesPage({ params, searchParams }: { params: P
           {page.items.map((message) => (
             <li key={message.id} data-testid="message-row" data-unread={message.seen ? undefined : "1"} className={`py-2 ${message.seen ? "" : "font-semibold"}`}>
               <div className="row justify-between">
-                <span className="min-w-0 flex-1 truncate">
+                {/* At least 12rem for the sender: on a phone the date goes to a line of its own instead of squeezing it. */}
+                <span className="min-w-48 flex-1 truncate">
                   {!message.seen && (
                     <span className="mr-1 inline-block h-2 w-2 rounded-full bg-blue-600 align-middle" aria-hidden="true" />
                   )}
