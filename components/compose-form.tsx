@@ -2,27 +2,15 @@
 
 import { useRouter } from "next/navigation";
 import { useRef, useState, type FormEvent } from "react";
+import type { ReplyDefaults } from "#lib/messages/reply-defaults";
 import { callApi } from "./api";
 import { formatBytes } from "./format-bytes";
 import { describedBy, FieldError } from "./ui/field-error";
 import { useApiAction } from "./use-api-action";
 
-/** A file of a received message that goes out again (Forward): sent by its id, never through the browser. */
-export interface ForwardedFile {
-  id: string;
-  filename: string;
-  size: number;
-}
-
-export interface ComposeDefaults {
-  to: string;
-  cc: string;
-  subject: string;
-  text: string;
-  inReplyTo?: string;
-  references?: string[];
-  forwardedFiles?: ForwardedFile[];
-}
+/** What the form starts with: empty, or a reply, reply-all or forward of a received message (lib/messages/reply-defaults.ts). */
+export type ComposeDefaults = ReplyDefaults;
+type ForwardedFile = NonNullable<ReplyDefaults["forwardedFiles"]>[number];
 
 const split = (value: string) =>
   value

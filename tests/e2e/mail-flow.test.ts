@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser } from "#tests/support/browser";
 import { startAppServer, type AppServer } from "#tests/support/app-server";
-import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
-import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
-import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
+import type { TestProvider } from "#tests/support/oidc-provider";
+import type { TestDovecot } from "#tests/support/dovecot";
+import { startMailServers } from "#tests/support/mail-servers";
+import type { TestSmtpServer } from "#tests/support/smtp-server";
 import { startWorkerEntry } from "#tests/support/worker-entry";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
@@ -16,13 +17,7 @@ let smtp: TestSmtpServer;
 let page: Page;
 
 beforeAll(async () => {
-  provider = await startTestProvider();
-  dovecot = await startDovecot({
-    introspectionUrl: provider.resourceServer.introspectionEndpoint,
-    clientId: provider.resourceServer.clientId,
-    clientSecret: provider.resourceServer.clientSecret,
-  });
-  smtp = await startSmtpServer({ introspect: (token) => provider.introspect(token) });
+  ({ provider, dovecot, smtp } = await startMailServers());
   app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
 
   const admin = new HttpSession(app.url);

@@ -5,13 +5,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { launchBrowser } from "#tests/support/browser";
 import { startAppServer, type AppServer } from "#tests/support/app-server";
-import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
-import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
-import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
+import type { TestProvider } from "#tests/support/oidc-provider";
+import type { TestDovecot } from "#tests/support/dovecot";
+import { startMailServers } from "#tests/support/mail-servers";
+import type { TestSmtpServer } from "#tests/support/smtp-server";
 import { startWorkerEntry } from "#tests/support/worker-entry";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
-import { DESKTOP, PHONE, pageHealth, saveScreenshot, watchedPage, type PageProblems } from "#tests/support/page-checks";
+import { DESKTOP, healthAtBothWidths, watchedPage, type PageProblems } from "#tests/support/page-checks";
 
 /**
  * Mail as a user meets it, in Chromium against the production build, with a
@@ -68,30 +69,8 @@ async function messageIdBySubject(subject: string): Promise<string> {
   return listed.items[0]!.id;
 }
 
-async function atBothWidths(path: string, screenshot?: string): Promise<Record<string, unknown>> {
-  const found: Record<string, unknown> = {};
-  for (const [name, viewport] of [
-    ["phone", PHONE],
-    ["desktop", DESKTOP],
-  ] as const) {
-    await page.setViewportSize(viewport);
-    problems.clear();
-    await page.goto(`${app.url}${path}`);
-    found[name] = await pageHealth(page, problems);
-    await saveScreenshot(page, screenshot);
-  }
-  return found;
-}
-
 beforeAll(async () => {
-  provider = await startTestProvider();
-  registerCleanup(() => provider.close());
-  dovecot = await startDovecot({
-    introspectionUrl: provider.resourceServer.introspectionEndpoint,
-    clientId: provider.resourceServer.clientId,
-    clientSecret: provider.resourceServer.clientSecret,
-  });
-  smtp = await startSmtpServer({ introspect: (token) => provider.introspect(token) });
+  ({ provider, dovecot, smtp } = await startMailServers());
   app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1" } });
   const admin = new HttpSession(app.url);
   await app.createFirstAdmin("ada@example.test", "a long passphrase");
@@ -442,7 +421,7 @@ describe("every mail page", () => {
       ["/email-accounts", undefined],
       ["/email-accounts/new", "new-email-account"],
     ] as const) {
-      expect({ path, ...(await atBothWidths(path, screenshot)) }).toEqual({ path, phone: HEALTHY, desktop: HEALTHY });
+      expect({ path, ...(await healthAtBothWidths(page, problems, `${app.url}${path}`, screenshot)) }).toEqual({ path, phone: HEALTHY, desktop: HEALTHY });
     }
   });
 });

@@ -7,7 +7,7 @@ import { startAppServer, type AppServer } from "#tests/support/app-server";
 import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
-import { DESKTOP, PHONE, pageHealth, saveScreenshot, settle, watchedPage, type PageProblems } from "#tests/support/page-checks";
+import { DESKTOP, healthAtBothWidths as checkBothWidths, settle, watchedPage, type PageProblems } from "#tests/support/page-checks";
 
 /**
  * The pages of the overview, each in Chromium against the production build:
@@ -114,22 +114,9 @@ async function actAs(person: HttpSession) {
   );
 }
 
-/** Opens the page, lets it settle, and returns what the checks of every page found, at both widths. */
-async function healthAtBothWidths(path: string, screenshot?: string) {
-  const found: Record<string, unknown> = {};
-  for (const [name, viewport] of [
-    ["phone", PHONE],
-    ["desktop", DESKTOP],
-  ] as const) {
-    await page.setViewportSize(viewport);
-    // A new width shows other links, whose prefetches the next navigation would cut short.
-    await settle(page);
-    problems.clear();
-    await page.goto(`${app.url}${path}`);
-    found[name] = await pageHealth(page, problems);
-    await saveScreenshot(page, screenshot);
-  }
-  return found;
+/** The checks of every page (tests/support/page-checks.ts) for one of this app's paths, at both widths. */
+function healthAtBothWidths(path: string, screenshot?: string) {
+  return checkBothWidths(page, problems, `${app.url}${path}`, screenshot);
 }
 
 async function open(path: string) {

@@ -5,12 +5,12 @@ import { open } from "#lib/crypto";
 import { setRuntimeEnv } from "#lib/env";
 import { sealedColumnContext, sealedColumns } from "#lib/secrets/sealed-columns";
 import { startAppServer, type AppServer } from "#tests/support/app-server";
-import { registerCleanup } from "#tests/support/cleanup";
-import { startDovecot, type TestDovecot } from "#tests/support/dovecot";
+import type { TestDovecot } from "#tests/support/dovecot";
+import { startMailServers } from "#tests/support/mail-servers";
 import { HttpSession } from "#tests/support/http-session";
 import { testMessage, waitFor } from "#tests/support/mail-fixture";
-import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
-import { startSmtpServer, type TestSmtpServer } from "#tests/support/smtp-server";
+import type { TestProvider } from "#tests/support/oidc-provider";
+import type { TestSmtpServer } from "#tests/support/smtp-server";
 import { startWorkerEntry, type RunningWorker } from "#tests/support/worker-entry";
 
 // Everything a real install does with secrets, logged at debug level: then a
@@ -54,14 +54,7 @@ async function openTokens(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  provider = await startTestProvider();
-  registerCleanup(() => provider.close());
-  dovecot = await startDovecot({
-    introspectionUrl: provider.resourceServer.introspectionEndpoint,
-    clientId: provider.resourceServer.clientId,
-    clientSecret: provider.resourceServer.clientSecret,
-  });
-  smtp = await startSmtpServer({ introspect: (token) => provider.introspect(token) });
+  ({ provider, dovecot, smtp } = await startMailServers());
   app = await startAppServer({ env: { INSECURE_OAUTH_HOSTS: "127.0.0.1", LOG_LEVEL: "debug" } });
   secrets.set("setup code", await app.setupCode());
 });

@@ -111,3 +111,25 @@ export async function saveScreenshot(page: Page, name: string | undefined): Prom
   const width = viewport.width <= PHONE.width ? "phone" : "desktop";
   await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}-${width}.png`), fullPage: true, clip: { x: 0, y: 0, width: viewport.width, height } });
 }
+
+/**
+ * Opens `url` at a phone's width and a laptop's and returns what the checks
+ * of every page found at each ({phone, desktop}, each as pageHealth says),
+ * saving screenshots named `screenshot` when they were asked for.
+ */
+export async function healthAtBothWidths(page: Page, problems: PageProblems, url: string, screenshot?: string): Promise<Record<"phone" | "desktop", unknown>> {
+  const found: Record<string, unknown> = {};
+  for (const [name, viewport] of [
+    ["phone", PHONE],
+    ["desktop", DESKTOP],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    // A new width shows other links, whose prefetches the next navigation would cut short.
+    await settle(page);
+    problems.clear();
+    await page.goto(url);
+    found[name] = await pageHealth(page, problems);
+    await saveScreenshot(page, screenshot);
+  }
+  return found as Record<"phone" | "desktop", unknown>;
+}
