@@ -155,8 +155,8 @@ export function EmailAccountForm({
       smtp: { ...preset.smtp, login: current.smtp.login || address },
       perMinute: preset.sendLimits.perMinute,
       connections: preset.sendLimits.connections,
-      // Gmail files what its SMTP server sends by itself: a copy would be a second one.
-      appendToSent: name !== "gmail",
+      // Gmail and Exchange Online file what their SMTP servers send by themselves: a copy would be a second one.
+      appendToSent: false,
     }));
   }
 
@@ -433,7 +433,7 @@ export function EmailAccountForm({
           </div>
           <FieldError name="sendLimits" errors={fieldErrors} />
           <Check checked={fields.appendToSent} onChange={(value) => set("appendToSent", value)}>
-            Keep a copy of what is sent in the Sent folder (off for Gmail, which does it itself)
+            Put a copy of what is sent in the Sent folder (Gmail and Microsoft 365 do it themselves: leave this off for them)
           </Check>
           {fields.appendToSent && (
             <>

@@ -69,8 +69,7 @@ export function route<
       const query = options.query
         ? parseOrThrow(options.query, Object.fromEntries(new URL(request.url).searchParams), ["query"])
         : undefined;
-      const absent = options.bodyOptional && !request.headers.has("content-type") && !request.body;
-      const body = options.body && !absent ? parseOrThrow(options.body, await readJsonBody(request, bodyLimit(options.maxBodyBytes))) : undefined;
+      const body = options.body ? await readBody(request, options) : undefined;
       const result = await handler({
         request,
         user: user as RouteContext<A, unknown, unknown, unknown>["user"],
@@ -137,14 +136,21 @@ class SignInFirst extends Error {
   }
 }
 
-async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+/** The parsed body; with `bodyOptional`, a request that sends no bytes has none (undefined), whatever its headers. */
+async function readBody<S extends z.ZodType>(request: Request, options: { body?: S; bodyOptional?: boolean; maxBodyBytes?: number | (() => number) }): Promise<unknown> {
+  const bytes = await readBodyWithLimit(request, bodyLimit(options.maxBodyBytes));
+  if (options.bodyOptional && bytes.length === 0) return undefined;
+  return parseOrThrow(options.body!, parseJson(request, bytes));
+}
+
+function parseJson(request: Request, bytes: Buffer): unknown {
   // JSON only: a cross-site HTML form cannot send it without a CORS preflight,
   // which together with SameSite=Lax cookies keeps session-authenticated
   // writes safe without CSRF tokens.
   if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
     throw new AppError("validation_failed", "Send the body as JSON with Content-Type: application/json");
   }
-  const text = (await readBodyWithLimit(request, limit)).toString("utf8");
+  const text = bytes.toString("utf8");
   try {
     return JSON.parse(text);
   } catch {

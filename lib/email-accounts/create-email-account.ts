@@ -52,9 +52,13 @@ export function accountColumns(id: string, data: z.infer<typeof createEmailAccou
   };
 }
 
-/** Gmail puts what its SMTP server sends into Sent by itself: a copy from us would be a second one. */
+/**
+ * Providers that put what their SMTP server sends into Sent by themselves, so a
+ * copy from us would be a second one: Gmail (documented), and Exchange Online,
+ * which files client submissions (SMTP AUTH) in Sent Items (ADR 0014).
+ */
 export function filesSentMailItself(imapHost: string): boolean {
-  return ["imap.gmail.com", "imap.googlemail.com"].includes(imapHost.toLowerCase());
+  return ["imap.gmail.com", "imap.googlemail.com", "outlook.office365.com"].includes(imapHost.toLowerCase());
 }
 
 export async function createEmailAccount(

@@ -55,6 +55,8 @@ export async function syncFolder(
     const mailbox = client.mailbox;
     if (!mailbox) throw new Error(`Folder ${folder} did not open`);
     const uidValidity = BigInt(mailbox.uidValidity);
+    // Noted before anything is fetched: flag changes from here on are asked for again next round (sync-seen-flags.ts).
+    const modseqAtSelect = mailbox.highestModseq;
     let state = await db.mailboxState.findUnique({ where: { emailAccountId_folder: { emailAccountId: account.id, folder } } });
     if (state?.uidValidity != null && state.uidValidity !== uidValidity) {
       // The folder restarts at UID 0; storing skips messages already kept under the old UIDVALIDITY (by Message-ID).
@@ -79,9 +81,8 @@ export async function syncFolder(
       },
     });
     if (!state && uids.length === 0) await storeBatch(db, account.id, folder, uidValidity, lease, []);
-    // Read or unread elsewhere since the last round: the messages stored before this round.
-    if (state) await syncSeenFlags(db, client, { emailAccountId: account.id, folder, uidValidity, lastUid: state.lastUid, knownModseq: state.highestModseq });
-    else await syncSeenFlags(db, client, { emailAccountId: account.id, folder, uidValidity, lastUid: 0n, knownModseq: null });
+    // Read or unread elsewhere since the last round (the messages stored in this round came with their flags).
+    await syncSeenFlags(db, client, { emailAccountId: account.id, folder, uidValidity, knownModseq: state?.highestModseq ?? null, modseqAtSelect, firstRound: !state });
     return { stored };
   } finally {
     lock.release();

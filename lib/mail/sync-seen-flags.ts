@@ -6,22 +6,32 @@ import type { Db } from "#lib/db";
  * flag (a message read or marked unread in Outlook or Gmail reads the same
  * here). With CONDSTORE (RFC 7162; Dovecot, Exchange Online and Gmail have
  * it) the server names the messages whose flags changed since the
- * HIGHESTMODSEQ we stored, so a round costs one small FETCH. A message
- * opened here stays read (readAt), whatever the server says. Runs inside the
- * folder's mailbox lock (sync-folder.ts); without CONDSTORE it does nothing.
+ * HIGHESTMODSEQ we stored, so a round costs one small FETCH; a folder synced
+ * before this existed (no value stored) has every flag fetched once. The
+ * value stored afterwards is the highest of the folder's HIGHESTMODSEQ noted
+ * before this round fetched anything and the MODSEQs of the changes just
+ * fetched over every UID: a change made after that fetch has a higher one and
+ * is asked for next round, never
+ * skipped. A message opened here stays read (readAt), whatever the server
+ * says. Runs inside the folder's mailbox lock (sync-folder.ts); without
+ * CONDSTORE it does nothing. Not fenced by the lease: the flags are the
+ * server's, and a late write of them by a worker that lost the account
+ * writes the same truth, at worst a moment old.
  */
 export async function syncSeenFlags(
   db: Db,
   client: ImapFlow,
-  target: { emailAccountId: string; folder: string; uidValidity: bigint; lastUid: bigint; knownModseq: bigint | null },
+  target: { emailAccountId: string; folder: string; uidValidity: bigint; knownModseq: bigint | null; modseqAtSelect: bigint | undefined; firstRound: boolean },
 ): Promise<void> {
-  const current = client.mailbox ? client.mailbox.highestModseq : undefined;
-  if (!client.enabled.has("CONDSTORE") || current === undefined) return;
-  let newest = current;
-  if (target.knownModseq !== null && target.lastUid > 0n) {
+  if (!client.enabled.has("CONDSTORE") || target.modseqAtSelect === undefined) return;
+  let newest = target.modseqAtSelect;
+  // A folder's first round fetched every message with its flags just now: nothing to ask again.
+  if (!target.firstRound) {
     const uids: bigint[] = [];
     const seen: boolean[] = [];
-    for await (const message of client.fetch(`1:${target.lastUid}`, { uid: true, flags: true }, { uid: true, changedSince: target.knownModseq })) {
+    const since = target.knownModseq === null ? {} : { changedSince: target.knownModseq };
+    // Every UID (1:*), the ones stored this round included, so no change made while the round ran is missed.
+    for await (const message of client.fetch("1:*", { uid: true, flags: true }, { uid: true, ...since })) {
       uids.push(BigInt(message.uid));
       seen.push(message.flags?.has("\\Seen") ?? false);
       if (message.modseq !== undefined && message.modseq > newest) newest = message.modseq;

@@ -13,7 +13,7 @@ export interface MessagesPage {
 /** Cursor: "<uidValidity>:<uid>" of the last item; UIDs grow with arrival, so this is newest first. */
 function parseCursor(cursor: string): { uidValidity: bigint; uid: bigint } {
   const match = /^(\d{1,10}):(\d{1,10})$/.exec(cursor);
-  if (!match) throw new AppError("validation_failed", "Invalid input: cursor: is not one this list gave", [{ path: "cursor", message: "is not one this list gave" }]);
+  if (!match) throw new AppError("validation_failed", "Invalid input: query.cursor: is not one this list gave", [{ path: "query.cursor", message: "is not one this list gave" }]);
   return { uidValidity: BigInt(match[1]!), uid: BigInt(match[2]!) };
 }
 

@@ -142,7 +142,9 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
       if (row.hasAttachments) attachments = await loadAttachments(db, row.id);
     } catch (error) {
       // The database, not the message: try again later.
-      settle(retryLater(row, `The message's files could not be read: ${error instanceof Error ? error.message : String(error)}`));
+      // The database's own words stay in the log; the record says what happened.
+      logger.warn({ err: String(error), outboundMessageId: row.id }, "could not read a queued message's files");
+      settle(retryLater(row, "The message's files could not be read from the database; trying again"));
       return;
     }
     let mail: Mail.Options;

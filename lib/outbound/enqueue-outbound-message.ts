@@ -8,7 +8,7 @@ import { getEmailAccountOrThrow } from "#lib/email-accounts/get-email-account-or
 import { logger } from "#lib/logger";
 import { parseOrThrow } from "#lib/validation";
 import { wakeOutboundDrain } from "./wake-outbound-drain";
-import { prepareAttachments, type PreparedAttachment } from "./prepare-attachments";
+import { prepareAttachments, tooLarge, type PreparedAttachment } from "./prepare-attachments";
 import {
   outboundInput,
   publicAttachmentSelect,
@@ -37,7 +37,7 @@ export async function enqueueOutboundMessage(
 ): Promise<{ record: PublicOutboundMessage; created: boolean }> {
   const data = parseOrThrow(outboundInput, input);
   const account = await getEmailAccountOrThrow(db, emailAccountId, caller);
-  const attachments = await prepareAttachments(db, data.attachments ?? [], caller);
+  const attachments = await prepareAttachments(db, data.attachments ?? [], caller, env().MAIL_MAX_MESSAGE_BYTES);
   return queueOutboundRow(db, account, data, attachments);
 }
 
@@ -61,12 +61,7 @@ export async function queueOutboundRow(
   }
   const limit = env().MAIL_MAX_MESSAGE_BYTES;
   const size = estimatedSize(data, attachments);
-  if (size > limit) {
-    throw new AppError(
-      "payload_too_large",
-      `The message with its attachments would be about ${megabytes(size)} when sent; the limit is ${megabytes(limit)} (MAIL_MAX_MESSAGE_BYTES). Nothing was queued.`,
-    );
-  }
+  if (size > limit) throw tooLarge(size, limit);
   let row: StoredOutbound;
   try {
     row = await db.outboundMessage.create({
@@ -168,10 +163,6 @@ async function wake(emailAccountId: string): Promise<void> {
 
 function domainOf(address: string): string {
   return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1_048_576).toFixed(1)} MB`;
 }
 
 /**

@@ -60,6 +60,9 @@ export async function serveWebApp(options: { dir: string; hostname?: string; por
   // A slow client may not hold a socket forever (slowloris): bound the headers and the whole request.
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
+  // An idle kept-alive connection outlives the client's own reuse window (undici, browsers, proxies keep them 4–60 s):
+  // the client closes it first, instead of sending a request into a socket this server is closing.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.hostname, () => resolve());

@@ -392,6 +392,9 @@ describe("the account form", () => {
     await page.reload();
     await page.click("summary:has-text('Servers')");
     expect(await page.inputValue("#imap-port")).toBe(String(dovecot.port));
+    // Over the API without a body (as before the form could send one): the saved settings.
+    const saved = await uma.request(`/api/v1/email-accounts/${spare.id}/test`, { method: "POST" });
+    expect([saved.status, ((await saved.json()) as { imap: { ok: boolean } }).imap.ok]).toEqual([200, true]);
 
     await page.click("button:text-is('Disable')");
     await page.click("[role=dialog] button:text-is('Disable')");

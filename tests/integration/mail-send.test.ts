@@ -522,6 +522,15 @@ describe("attachments", () => {
     );
     expect([refused.status, refused.issues]).toEqual([400, [{ path: "attachments.0.receivedAttachmentId", message: "no such attachment" }]]);
     expect(await f.db.outboundMessage.count({ where: { emailAccountId: stranger.account.id } })).toBe(0);
+
+    // One stored file named many times is measured from its stored size, before any copy is loaded.
+    setRuntimeEnv({ MAIL_MAX_MESSAGE_BYTES: "12000" });
+    try {
+      const repeated = await appError(enqueue(who, message({ attachments: Array.from({ length: 3 }, () => ({ receivedAttachmentId: attachmentId })) })));
+      expect([repeated.status, repeated.code]).toEqual([413, "payload_too_large"]);
+    } finally {
+      setRuntimeEnv({ MAIL_MAX_MESSAGE_BYTES: "" });
+    }
   });
 
   it("refuses a message whose files pass the size limit, and bad files, queueing nothing", async () => {

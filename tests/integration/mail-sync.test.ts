@@ -60,6 +60,37 @@ describe("IMAP sync over XOAUTH2 against Dovecot", () => {
     expect((await f.db.emailAccount.findUniqueOrThrow({ where: { id: account.id } })).imapPort).toBe(account.imap.port);
   });
 
+  it("keeps the read state in step with the server's \\Seen flag, both ways, and once for folders synced before it was kept", async () => {
+    const { account } = await f.mailUser("flags@example.test");
+    await f.dovecot.deliverMany("flags@example.test", [testMessage({ subject: "one" }), testMessage({ subject: "two" })]);
+    await syncOnce(account.id);
+    const seen = async () =>
+      Object.fromEntries((await f.db.inboundMessage.findMany({ where: { emailAccountId: account.id }, select: { subject: true, seen: true } })).map((m) => [m.subject, m.seen]));
+    expect(await seen()).toEqual({ one: false, two: false });
+
+    const row = await f.db.emailAccount.findUniqueOrThrow({ where: { id: account.id } });
+    const other = await createImapClient({ host: row.imapHost, port: row.imapPort, security: row.imapSecurity }, await mailCredentials(f.db, row, row.imapLogin));
+    await other.connect();
+    try {
+      await other.mailboxOpen("INBOX");
+      await other.messageFlagsAdd("1", ["\\Seen"], { uid: true });
+      await syncOnce(account.id);
+      expect(await seen()).toEqual({ one: true, two: false });
+      await other.messageFlagsRemove("1", ["\\Seen"], { uid: true });
+      await other.messageFlagsAdd("2", ["\\Seen"], { uid: true });
+      await syncOnce(account.id);
+      expect(await seen()).toEqual({ one: false, two: true });
+
+      // A folder synced before read state was kept has no HIGHESTMODSEQ stored: every flag is fetched once.
+      await f.db.mailboxState.updateMany({ where: { emailAccountId: account.id }, data: { highestModseq: null } });
+      await f.db.inboundMessage.updateMany({ where: { emailAccountId: account.id }, data: { seen: true } });
+      await syncOnce(account.id);
+      expect(await seen()).toEqual({ one: false, two: true });
+    } finally {
+      await other.logout();
+    }
+  });
+
   it("syncs a mailbox of 1,000 messages once, exactly once", async () => {
     const { account } = await f.mailUser("thousand@example.test");
     await f.dovecot.deliverMany("thousand@example.test", Array.from({ length: 1000 }, () => testMessage()));

@@ -124,5 +124,19 @@ describe("copies of sent mail in the Sent folder", () => {
     // Gmail's IMAP host: its SMTP server files sent mail itself, so copies are off unless asked for.
     const gmail = await f.mailUser("gmail-like@example.test", { imap: { host: "imap.gmail.com", port: 993, security: "tls", login: "gmail-like@example.test" } });
     expect(gmail.account.appendToSent).toBe(false);
+    // Exchange Online files SMTP submissions in Sent Items too.
+    const exchange = await f.mailUser("m365-like@example.test", { imap: { host: "outlook.office365.com", port: 993, security: "tls", login: "m365-like@example.test" } });
+    expect(exchange.account.appendToSent).toBe(false);
+  });
+
+  it("never copies one message twice when two runs overlap", async () => {
+    const who = await sender("overlap@example.test");
+    for (let index = 0; index < 5; index++) {
+      await enqueueOutboundMessage(f.db, { emailAccountId: who.account.id, caller: who.user, input: { to: ["x@example.org"], subject: `Overlap ${index}`, text: "x" } });
+    }
+    await drainOutboundQueue(f.db, who.account.id);
+    const [a, b] = await Promise.all([appendSentCopies(f.db, who.account.id), appendSentCopies(f.db, who.account.id)]);
+    expect(a.appended + b.appended).toBe(5);
+    expect((await folderOf(who.account.id, "Sent")).map((copy) => copy.parsed.subject).sort()).toEqual(["Overlap 0", "Overlap 1", "Overlap 2", "Overlap 3", "Overlap 4"]);
   });
 });

@@ -30,8 +30,9 @@ export default async function MessagePage({ params, searchParams }: { params: Pr
     if (error instanceof AppError && error.code === "not_found") notFound();
     throw error;
   }
-  const account = await db().emailAccount.findUniqueOrThrow({ where: { id: message.emailAccountId }, select: { emailAddress: true } });
-  await markMessageRead(db(), id);
+  const account = await db().emailAccount.findUniqueOrThrow({ where: { id: message.emailAccountId }, select: { emailAddress: true, ownerId: true } });
+  // Read by its owner; an admin looking at someone's mailbox leaves it as it was.
+  if (account.ownerId === user.id) await markMessageRead(db(), id);
   const showRemote = images === "remote" && message.blockedRemoteContent > 0;
   const html = showRemote ? ((await messageHtmlWithRemoteImages(db(), id, user)) ?? message.html) : message.html;
   const compose = `/email-accounts/${message.emailAccountId}/compose`;

@@ -6,5 +6,5 @@ ADD COLUMN     "sent_folder" TEXT;
 ALTER TABLE "outbound_messages" ADD COLUMN     "sent_copy_at" TIMESTAMPTZ(3),
 ADD COLUMN     "sent_copy_error" TEXT;
 
--- Gmail files what its SMTP server sends in Sent by itself: a copy would be a second one.
-UPDATE "email_accounts" SET "append_to_sent" = false WHERE lower("imap_host") IN ('imap.gmail.com', 'imap.googlemail.com');
+-- Gmail and Exchange Online file what their SMTP servers send in Sent by themselves: a copy would be a second one.
+UPDATE "email_accounts" SET "append_to_sent" = false WHERE lower("imap_host") IN ('imap.gmail.com', 'imap.googlemail.com', 'outlook.office365.com');
