@@ -65,6 +65,10 @@ export async function syncFolder(
       if (reset.fenced) throw new LeaseLostError("lease lost during UIDVALIDITY reset");
       state = await db.mailboxState.findUnique({ where: { emailAccountId_folder: { emailAccountId: account.id, folder } } });
     }
+    // A folder that stayed selected since an earlier round (no IDLE, one folder) learns of new mail only
+    // from a command: its count may still say empty. One NOOP asks; a non-empty count needs no asking
+    // (the SEARCH below is a command too).
+    if (mailbox.exists === 0) await client.noop();
     if (mailbox.exists === 0) {
       if (!state) await storeBatch(db, account.id, folder, uidValidity, lease, []);
       return { stored: 0 };

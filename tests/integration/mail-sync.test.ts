@@ -208,6 +208,18 @@ describe("IMAP sync over XOAUTH2 against Dovecot", () => {
     await session.stop();
   });
 
+  it("finds new mail on Sync now in a folder that was empty, without IDLE (the selected folder's count is asked again)", async () => {
+    const { account } = await f.mailUser("polled@example.test", { useIdle: false, pollIntervalSeconds: 3600 });
+    await f.dovecot.createFolder("polled@example.test", "Archive");
+    const session = new AccountSession(f.db, account.id, null);
+    registerCleanup(() => session.stop());
+    await waitFor(async () => (await f.db.emailAccount.findUniqueOrThrow({ where: { id: account.id } })).lastSyncAt, 10_000, "first sync");
+    await f.dovecot.deliver("polled@example.test", testMessage({ subject: "into an empty INBOX" }));
+    session.syncNow();
+    await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "into an empty INBOX" } }), 15_000, "the message a Sync now found");
+    await session.stop();
+  });
+
   it("reconnects with a refreshed token when the token expired during the session and the server dropped it", async () => {
     // Tokens live 2 s: the session signs in with one that expires while it stays connected.
     f.provider.setAccessTokenTtl(2);
