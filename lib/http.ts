@@ -42,7 +42,7 @@ interface RouteOptions<A extends Auth, PS, QS, BS> {
   params?: PS;
   query?: QS;
   body?: BS;
-  /** The body may be left out (no Content-Type, nothing sent): the handler then gets undefined. */
+  /** The body may be left out (no bytes sent, whatever the headers say): the handler then gets undefined. */
   bodyOptional?: boolean;
   /**
    * The largest body this route reads (default DEFAULT_MAX_BODY_BYTES); reading stops there, sent length or not.
