@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import pg from "pg";
 import type { Db } from "#lib/db";
+import { Prisma } from "#lib/generated/prisma/client";
 import { logger } from "#lib/logger";
 import { AccountSession } from "./account-session";
 import { followConnectionStatus } from "./follow-connection-status";
@@ -15,6 +16,24 @@ const CLAIM_BATCH = 100;
 interface Held {
   session: AccountSession;
   epoch: bigint;
+  /** The account's settings when its session started (SETTINGS_FINGERPRINT). */
+  settings: string;
+}
+
+/**
+ * What a session was started with, in one string: after the notification
+ * connection was down (a "settings changed" may have been missed), a held
+ * account whose fingerprint moved is released and claimed again with its new
+ * settings. Not updated_at: the session's own writes move that.
+ */
+const SETTINGS_FINGERPRINT = Prisma.sql`md5(concat_ws('|', a.auth_method, a.password_sealed, a.connected_app_id, a.connected_user_id, a.service_principal,
+  a.imap_host, a.imap_port, a.imap_security, a.imap_login, a.folders::text, a.use_idle, a.poll_interval_seconds,
+  a.initial_sync_since, a.initial_sync_newest, a.enable_incoming))`;
+
+/** The notification connection's reconnect waits: doubling from 1 s to 30 s, each spread by ±50 % so workers do not return in step. */
+function listenerBackoffMs(attempt: number): number {
+  const base = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+  return Math.round(base * (0.5 + Math.random()));
 }
 
 /**
@@ -64,24 +83,71 @@ export class MailWorker {
     await this.listener?.end().catch(() => {});
   }
 
-  /** LISTEN for "sync now" and "settings changed", so the owner of the account reacts at once. */
+  /**
+   * LISTEN for "sync now" and "settings changed", so the owner of the account
+   * reacts at once. A lost connection is made again until that works (with
+   * backoff), however long PostgreSQL is away; once it is back, what may have
+   * been missed meanwhile is caught up: every held session syncs, and a held
+   * account whose settings changed is claimed again.
+   */
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true });
     client.on("error", (error) => {
+      if (this.listener !== client) return;
       logger.warn({ err: error.message }, "mail worker notification connection lost; reconnecting");
       this.listener = null;
-      setTimeout(() => void this.listen().catch(() => {}), 2_000);
+      void client.end().catch(() => {});
+      void this.relisten();
     });
-    await client.connect();
-    await client.query(`LISTEN ${MAIL_SYNC_CHANNEL}`);
-    await client.query(`LISTEN ${MAIL_ACCOUNT_CHANGED_CHANNEL}`);
     client.on("notification", (message) => {
       const held = message.payload ? this.held.get(message.payload) : undefined;
       if (!held) return;
       if (message.channel === MAIL_SYNC_CHANNEL) held.session.syncNow();
       else void this.release(message.payload!, "settings changed").catch((error: unknown) => logger.warn({ err: String(error) }, "release failed"));
     });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${MAIL_SYNC_CHANNEL}`);
+      await client.query(`LISTEN ${MAIL_ACCOUNT_CHANGED_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    // Stopped while connecting: this connection is not wanted any more.
+    if (this.stopping) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.listener = client;
+  }
+
+  private async relisten(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, listenerBackoffMs(attempt)));
+      if (this.stopping) return;
+      try {
+        await this.listen();
+      } catch (error) {
+        logger.warn({ err: String(error), attempt: attempt + 1 }, "mail worker notification connection still down");
+        continue;
+      }
+      logger.info({ attempts: attempt + 1 }, "mail worker notification connection back");
+      await this.catchUp().catch((error: unknown) => logger.warn({ err: String(error) }, "catching up after the notification connection failed"));
+      return;
+    }
+  }
+
+  /** After the notification connection was down: the signals it may have missed, done anyway. */
+  private async catchUp(): Promise<void> {
+    const held = [...this.held.keys()];
+    if (held.length === 0) return;
+    const rows = await this.db.$queryRaw<{ id: string; settings: string }[]>`
+      SELECT a.id::text, ${SETTINGS_FINGERPRINT} AS settings FROM email_accounts a WHERE a.id = ANY(${held}::uuid[])`;
+    const now = new Map(rows.map((row) => [row.id, row.settings]));
+    for (const [id, entry] of [...this.held.entries()]) {
+      if (now.get(id) !== entry.settings) await this.release(id, "settings changed while notifications were down");
+      else entry.session.syncNow();
+    }
   }
 
   private async tick(): Promise<void> {
@@ -123,16 +189,16 @@ export class MailWorker {
 
   private async claim(count: number): Promise<void> {
     const claimed = await this.db.$transaction(async (tx) => {
-      const candidates = await tx.$queryRaw<{ id: string }[]>`
-        SELECT a.id::text FROM email_accounts a
+      const candidates = await tx.$queryRaw<{ id: string; settings: string }[]>`
+        SELECT a.id::text, ${SETTINGS_FINGERPRINT} AS settings FROM email_accounts a
           LEFT JOIN mail_account_leases l ON l.email_account_id = a.id
          WHERE a.enable_incoming AND a.incoming_status <> 'paused'
            AND (l.email_account_id IS NULL OR l.heartbeat_at < now() - make_interval(secs => ${LEASE_LAPSE_SECONDS}))
          ORDER BY a.last_sync_at NULLS FIRST
          LIMIT ${count}
          FOR UPDATE OF a SKIP LOCKED`;
-      const won: { id: string; epoch: bigint }[] = [];
-      for (const { id } of candidates) {
+      const won: { id: string; epoch: bigint; settings: string }[] = [];
+      for (const { id, settings } of candidates) {
         const rows = await tx.$queryRaw<{ epoch: bigint }[]>`
           INSERT INTO mail_account_leases (email_account_id, worker_id, epoch, heartbeat_at)
           VALUES (${id}::uuid, ${this.id}::uuid, 1, now())
@@ -140,18 +206,18 @@ export class MailWorker {
              SET worker_id = EXCLUDED.worker_id, epoch = mail_account_leases.epoch + 1, heartbeat_at = now()
            WHERE mail_account_leases.heartbeat_at < now() - make_interval(secs => ${LEASE_LAPSE_SECONDS})
           RETURNING epoch`;
-        if (rows[0]) won.push({ id, epoch: BigInt(rows[0].epoch) });
+        if (rows[0]) won.push({ id, epoch: BigInt(rows[0].epoch), settings });
       }
       return won;
     });
-    for (const { id, epoch } of claimed) {
+    for (const { id, epoch, settings } of claimed) {
       logger.info({ emailAccountId: id, epoch: String(epoch) }, "claimed mail account");
       const session = new AccountSession(this.db, id, { workerId: this.id, epoch }, (reason) => {
         if (this.held.get(id)?.session === session) {
           void this.release(id, reason).catch((error: unknown) => logger.warn({ err: String(error) }, "release failed"));
         }
       });
-      this.held.set(id, { session, epoch });
+      this.held.set(id, { session, epoch, settings });
     }
   }
 
