@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeEmbeddedPostgres } from "#lib/runtime/embedded-postgres";
 import { HttpSession } from "#tests/support/http-session";
 import { freePort } from "#tests/support/net";
 import { authorizeHeadless } from "#tests/support/oidc-provider";
@@ -77,7 +78,7 @@ async function messages(): Promise<Message[]> {
 }
 
 beforeAll(async () => {
-  // Reachable by the postgres user (mkdtemp makes 0700), so the cluster stays in it instead of moving to /var/lib.
+  // Reachable by the postgres user (mkdtemp makes 0700), so the cluster stays in it unless the checkout itself is not.
   dataDir = mkdtempSync(path.resolve(".data/demo-e2e-"));
   chmodSync(dataDir, 0o755);
   const port = await freePort();
@@ -125,7 +126,8 @@ afterAll(async () => {
       // already gone
     }
   }
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  // With its copy under /var/lib/connected-apps when the checkout is one the postgres user cannot reach (a 0700 home).
+  if (dataDir) await removeEmbeddedPostgres(dataDir).catch(() => rmSync(dataDir, { recursive: true, force: true }));
 });
 
 describe("npm run demo", () => {

@@ -2,7 +2,7 @@ import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { parseEnv } from "#lib/env";
-import { ensureEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
+import { ensureEmbeddedPostgres, removeEmbeddedPostgres, type EmbeddedPostgresHandle } from "#lib/runtime/embedded-postgres";
 import { migrate } from "#lib/db/migrate";
 import { assertLocalDatabaseUrl, databaseUrlWithName } from "./database-url";
 
@@ -51,4 +51,8 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await embedded?.stop();
+  // On a CI machine each run is a fresh clone: its cluster (with a copy under /var/lib/connected-apps when the
+  // clone is in a folder the postgres user cannot reach) would only pile up. A developer's stays, for fast reruns.
+  // Only the setup that started it: another project's may still be using it.
+  if (embedded?.startedHere && process.env.CI) await removeEmbeddedPostgres(path.resolve(".data/test"));
 }
