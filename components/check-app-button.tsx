@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { AppCheck } from "#lib/oauth/check-connected-app";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 const MARKS = { ok: "✓", failed: "✗", skipped: "–" } as const;
 
@@ -25,11 +26,7 @@ export function CheckAppButton({ appId }: { appId: string }) {
       >
         {busy ? "Checking…" : "Check this app"}
       </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
       {checks && (
         <ul className="mt-3 list-none space-y-2 p-0" data-testid="app-checks" aria-live="polite">
           {checks.map((check) => (

@@ -7,6 +7,7 @@ import { callApi } from "./api";
 import { formatBytes } from "./format-bytes";
 import { describedBy, FieldError } from "./ui/field-error";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 /** What the form starts with: empty, or a reply, reply-all or forward of a received message (lib/messages/reply-defaults.ts). */
 export type ComposeDefaults = ReplyDefaults;
@@ -161,11 +162,7 @@ export function ComposeForm({ accountId, defaults, maxMessageBytes }: { accountI
       <button type="submit" disabled={busy || tooLarge}>
         {busy ? "Sending…" : "Send"}
       </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </form>
   );
 }

@@ -8,6 +8,7 @@ import type { PublicConnectedApp } from "#lib/connected-apps/schemas";
 import type { DiscoveredProvider } from "#lib/connected-apps/discover-provider";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 type Preset = "google" | "microsoft" | "generic";
 
@@ -300,7 +301,7 @@ export function ConnectedAppForm({ app }: { app: PublicConnectedApp }) {
 
       <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save"}</button>
       {notice && <p className="notice" role="status">{notice}</p>}
-      {error && <p className="error" role="alert">{error}</p>}
+      <ActionError message={error} />
     </form>
   );
 }

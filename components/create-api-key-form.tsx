@@ -6,6 +6,7 @@ import type { CreatedApiKey } from "#lib/api-keys/create-api-key";
 import { callApi } from "./api";
 import { CopyButton } from "./copy-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 const LIFETIMES = [
   [30, "30 days"],
@@ -66,11 +67,7 @@ export function CreateApiKeyForm() {
           </button>
         </div>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </>
   );
 }

@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { callApi } from "./api";
 import { describedBy, FieldError } from "./ui/field-error";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 const FIELDS = { email: { name: "Email" }, name: { name: "Name" }, password: { name: "Initial password" }, role: { name: "Role" } };
 
@@ -58,11 +59,7 @@ export function CreateUserForm() {
           Added {added}: they can sign in now with that password.
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </form>
   );
 }

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { callApi } from "./api";
 import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 export function DeleteConnectedAppButton({ id, name }: { id: string; name: string }) {
   const router = useRouter();
@@ -24,11 +25,7 @@ export function DeleteConnectedAppButton({ id, name }: { id: string; name: strin
       >
         Delete {name}
       </ConfirmButton>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </>
   );
 }

@@ -3,6 +3,7 @@
 import { callApi } from "./api";
 import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 /**
  * Disconnects a connection (the signed-in user's own, or, for an admin, the
@@ -29,11 +30,7 @@ export function DisconnectButton({ connectedAppId, providerName, userId, then }:
       >
         Disconnect
       </ConfirmButton>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { callApi } from "./api";
 import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 /** Disable (both sides stop, nothing is lost) or enable an account, and delete it; each asks first. */
 export function EmailAccountActions({ id, address, enabled }: { id: string; address: string; enabled: boolean }) {
@@ -46,11 +47,7 @@ export function EmailAccountActions({ id, address, enabled }: { id: string; addr
       >
         Delete
       </ConfirmButton>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </div>
   );
 }

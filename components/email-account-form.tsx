@@ -8,6 +8,7 @@ import type { PublicEmailAccount } from "#lib/email-accounts/schemas";
 import { callApi } from "./api";
 import { describedBy, FieldError } from "./ui/field-error";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 type Security = "tls" | "starttls" | "none";
 interface Endpoint {
@@ -490,11 +491,7 @@ export function EmailAccountForm({
           {notice}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </form>
   );
 }

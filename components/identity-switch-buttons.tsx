@@ -2,6 +2,7 @@
 
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 export function IdentitySwitchButtons({ requestId }: { requestId: string }) {
   const { busy, error, run } = useApiAction();
@@ -14,7 +15,7 @@ export function IdentitySwitchButtons({ requestId }: { requestId: string }) {
     <div className="actions">
       <button type="button" disabled={busy} onClick={() => answer(true)}>Use the new account</button>
       <button type="button" className="secondary" disabled={busy} onClick={() => answer(false)}>Keep the old account</button>
-      {error && <p className="error">{error}</p>}
+      <ActionError message={error} />
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
 import { signInWithPassword } from "./api";
+import { ActionError } from "./ui/action-error";
 
 /** `next`: the local path to go to once signed in (checked by the page). */
 export function LoginForm({ initialError, companySignIn, next }: { initialError: string | null; companySignIn: boolean; next: string }) {
@@ -37,7 +38,7 @@ export function LoginForm({ initialError, companySignIn, next }: { initialError:
           Sign in with your company account
         </button>
       )}
-      {error && <p className="error" role="alert">{error}</p>}
+      <ActionError message={error} />
     </form>
   );
 }

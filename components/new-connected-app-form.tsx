@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import type { PublicConnectedApp } from "#lib/connected-apps/schemas";
 import { callApi } from "./api";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 type Preset = "microsoft" | "google" | "generic";
 
@@ -57,11 +58,7 @@ export function NewConnectedAppForm() {
       <button type="submit" disabled={busy}>
         {busy ? "Creating…" : "Create and show the Redirect URI"}
       </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </form>
   );
 }

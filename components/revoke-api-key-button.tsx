@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { callApi } from "./api";
 import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 /** Revokes a key after asking: its next request is refused. */
 export function RevokeApiKeyButton({ id, name }: { id: string; name: string }) {
@@ -25,11 +26,7 @@ export function RevokeApiKeyButton({ id, name }: { id: string; name: string }) {
       >
         Revoke
       </ConfirmButton>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </>
   );
 }

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { callApi } from "./api";
 import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 /** Retry now and Cancel for a queued or failed message; the list shows the outcome. */
 export function SentMessageActions({ id, subject }: { id: string; subject: string }) {
@@ -22,11 +23,7 @@ export function SentMessageActions({ id, subject }: { id: string; subject: strin
       <ConfirmButton title={`Cancel “${subject}”?`} description="It will not be sent to anyone who does not have it yet." confirmLabel="Cancel the message" cancelLabel="Keep it" danger onConfirm={() => act("cancel")}>
         Cancel
       </ConfirmButton>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { callApi, signInWithPassword } from "./api";
+import { ActionError } from "./ui/action-error";
 
 export function SetupForm() {
   const [error, setError] = useState<string | null>(null);
@@ -41,7 +42,7 @@ export function SetupForm() {
       <label htmlFor="confirm">Repeat the password</label>
       <input id="confirm" name="confirm" type="password" autoComplete="new-password" minLength={10} required />
       <button type="submit" disabled={busy}>{busy ? "Creating…" : "Create admin"}</button>
-      {error && <p className="error" role="alert">{error}</p>}
+      <ActionError message={error} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import type { PublicUser } from "#lib/users/schemas";
 import { callApi } from "./api";
 import { ConfirmButton } from "./ui/confirm-button";
 import { useApiAction } from "./use-api-action";
+import { ActionError } from "./ui/action-error";
 
 /** An admin's actions on another user: each asks first, and says what it did. */
 export function UserActions({ user }: { user: PublicUser }) {
@@ -82,11 +83,7 @@ export function UserActions({ user }: { user: PublicUser }) {
           {done}
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError message={error} />
     </div>
   );
 }

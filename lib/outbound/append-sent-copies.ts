@@ -5,8 +5,8 @@ import { logger } from "#lib/logger";
 import { createImapClient } from "#lib/mail/connect-imap";
 import { explainMailError } from "#lib/mail/explain-mail-error";
 import { mailCredentials } from "#lib/mail/mail-credentials";
-import { buildMail } from "./build-outbound-mail";
-import type { ClaimedRow } from "./claim-outbound-rows";
+import { buildMail, loadAttachments } from "./build-outbound-mail";
+import { RETURNED_COLUMNS, type ClaimedRow } from "./claim-outbound-rows";
 
 /** Copies are made for messages sent within this window (a copy much later would only confuse). */
 const COPY_WINDOW = "1 day";
@@ -40,11 +40,7 @@ export async function appendSentCopies(db: Db, emailAccountId: string): Promise<
           AND (sent_copy_claimed_until IS NULL OR sent_copy_claimed_until < now())
         ORDER BY sent_at LIMIT ${COPIES_PER_RUN}
         FOR UPDATE SKIP LOCKED)
-    RETURNING id::text, message_id AS "messageId", from_address AS "fromAddress", to_addresses AS "toAddresses",
-           cc_addresses AS "ccAddresses", bcc_addresses AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",
-           "references", accepted_recipients AS "acceptedRecipients", retry_recipients AS "retryRecipients", attempts,
-           created_at AS "createdAt", retry_since AS "retrySince", sent_at AS "sentAt",
-           EXISTS (SELECT 1 FROM outbound_attachments f WHERE f.outbound_message_id = outbound_messages.id) AS "hasAttachments"`;
+    RETURNING ${RETURNED_COLUMNS}, sent_at AS "sentAt"`;
   if (rows.length === 0) return { appended: 0, failed: 0 };
   const unclaim = (ids: string[]) =>
     db.outboundMessage.updateMany({ where: { id: { in: ids }, sentCopyAt: null }, data: { sentCopyClaimedUntil: null } }).catch(() => undefined);
@@ -105,13 +101,7 @@ async function appendOne(db: Db, client: ImapFlow, account: Parameters<typeof bu
   try {
     const already = (await client.search({ header: { "message-id": row.messageId } }, { uid: true })) || [];
     if (already.length === 0) {
-      const attachments = row.hasAttachments
-        ? await db.outboundAttachment.findMany({
-            where: { outboundMessageId: row.id },
-            orderBy: { position: "asc" },
-            select: { filename: true, contentType: true, inline: true, contentId: true, content: true },
-          })
-        : [];
+      const attachments = row.hasAttachments ? await loadAttachments(db, row.id) : [];
       const raw = await compose(buildMail(account, row, attachments));
       await client.append(folder, raw, ["\\Seen"], row.sentAt);
     }

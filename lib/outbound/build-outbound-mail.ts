@@ -1,4 +1,5 @@
 import type Mail from "nodemailer/lib/mailer";
+import type { Db } from "#lib/db";
 import type { EmailAccount, OutboundAttachment } from "#lib/generated/prisma/client";
 import type { ClaimedRow } from "./claim-outbound-rows";
 import { parseSender, type Sender } from "./schemas";
@@ -52,6 +53,15 @@ function addressHeader(sender: Sender): { prepared: true; foldLines: true; value
 }
 
 export type StoredAttachment = Pick<OutboundAttachment, "filename" | "contentType" | "inline" | "contentId" | "content">;
+
+/** A queued message's files, in order, as buildMail takes them (the drain and the Sent copies alike). */
+export function loadAttachments(db: Db, outboundMessageId: string): Promise<StoredAttachment[]> {
+  return db.outboundAttachment.findMany({
+    where: { outboundMessageId },
+    orderBy: { position: "asc" },
+    select: { filename: true, contentType: true, inline: true, contentId: true, content: true },
+  });
+}
 
 /** A stored file as nodemailer sends it: inline ones by Content-ID, shown in the HTML; the others as files. */
 function mailAttachment(file: StoredAttachment): Mail.Attachment {

@@ -38,7 +38,8 @@ function lockKey(emailAccountId: string): string {
   return `outbound:${emailAccountId}`;
 }
 
-const RETURNED_COLUMNS = Prisma.sql`
+/** The columns of a ClaimedRow, for a RETURNING or SELECT over outbound_messages (also append-sent-copies.ts). */
+export const RETURNED_COLUMNS = Prisma.sql`
   id::text, message_id AS "messageId", from_address AS "fromAddress",
   COALESCE(to_addresses, '{}') AS "toAddresses", COALESCE(cc_addresses, '{}') AS "ccAddresses",
   COALESCE(bcc_addresses, '{}') AS "bccAddresses", subject, text, html, in_reply_to AS "inReplyTo",

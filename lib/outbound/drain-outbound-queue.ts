@@ -5,7 +5,7 @@ import { logger } from "#lib/logger";
 import { explainMailError } from "#lib/mail/explain-mail-error";
 import { CONNECTION_PAUSE_PREFIX } from "#lib/mail/follow-connection-status";
 import { pauseSide, recordAuthFailure, recordSideSuccess } from "#lib/mail/side-status";
-import { buildMail, type StoredAttachment } from "./build-outbound-mail";
+import { buildMail, loadAttachments, type StoredAttachment } from "./build-outbound-mail";
 import { claimFirst, claimMoreRows, deferUntil, nextDue, standstill, type ClaimedRow } from "./claim-outbound-rows";
 import { classifySendError, field, type StopVerdict } from "./classify-smtp-answer";
 import { acquireTransport, releaseTransport, type PooledTransport } from "./smtp-transport-pool";
@@ -287,14 +287,6 @@ export async function drainOutboundQueue(db: Db, emailAccountId: string, options
  * The account, not a message, failed before anything was sent (credentials,
  * host, a connection needing the user). Returns whether the account may still send.
  */
-function loadAttachments(db: Db, outboundMessageId: string): Promise<StoredAttachment[]> {
-  return db.outboundAttachment.findMany({
-    where: { outboundMessageId },
-    orderBy: { position: "asc" },
-    select: { filename: true, contentType: true, inline: true, contentId: true, content: true },
-  });
-}
-
 async function onAccountFailure(
   db: Db,
   account: EmailAccount,
