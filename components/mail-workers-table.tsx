@@ -22,7 +22,7 @@ export function MailWorkersTable({ workers }: { workers: PublicMailWorker[] }) {
               <td data-label="Worker" className="break-all">
                 {worker.hostname} <span className="muted">(pid {worker.pid})</span>
               </td>
-              <td data-label="State">{worker.alive ? <span className="badge ok">alive</span> : <span className="badge bad">silent</span>}</td>
+              <td data-label="State">{worker.alive ? <span className="badge ok">alive</span> : <span className="badge bad">gone</span>}</td>
               <td data-label="Mailboxes held">{worker.accounts}</td>
               <td data-label="Last heartbeat">
                 <LocalTime iso={worker.heartbeatAt} />

@@ -1,12 +1,13 @@
 // `npm run -s bench`: prints the figures as JSON on stdout, each with its baseline
-// measured in the same run; progress goes to stderr. Takes about four minutes.
-// `npm run bench -- tokens` (or send, mail) runs one part; `ingest` is the mail part's first figure alone.
+// measured in the same run; progress goes to stderr. Takes about six minutes.
+// `npm run bench -- tokens` (or send, mail, recovery) runs one part; `ingest` is the mail part's first figure alone.
 import os from "node:os";
 import { env } from "#lib/env";
 import { logger } from "#lib/logger";
 import { benchDatabase, tokenBench } from "../bench/token-bench";
 import { sendBench } from "../bench/send-bench";
 import { mailIngestBench } from "../bench/mail-ingest-bench";
+import { workerRecoveryBench } from "../bench/worker-recovery-bench";
 import { DOVECOT, ensureDebianPackages } from "./debian-packages";
 
 // The app's logs go to stdout, where only the JSON belongs: silence them for the run.
@@ -17,7 +18,7 @@ const wanted = (name: string) => parts.length === 0 || parts.includes(name);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // The mail figures run against a real Dovecot, as the tests do.
-if (wanted("mail") || parts.includes("ingest")) ensureDebianPackages([DOVECOT], "the mail benchmarks");
+if (wanted("mail") || wanted("recovery") || parts.includes("ingest")) ensureDebianPackages([DOVECOT], "the mail benchmarks");
 
 const database = await benchDatabase(env().DATABASE_URL);
 const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg() } };
@@ -36,6 +37,10 @@ try {
   } else if (parts.includes("ingest")) {
     log("bench: IMAP ingest");
     results.mail = await mailIngestBench(database.adminUrl, log, { ingestOnly: true });
+  }
+  if (wanted("recovery")) {
+    log("bench: mail workers' recovery (start, restart, kill -9, failover) and 1,000 accounts on two workers");
+    results.recovery = await workerRecoveryBench(database.adminUrl, log);
   }
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } finally {

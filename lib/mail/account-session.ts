@@ -3,6 +3,7 @@ import type { Db } from "#lib/db";
 import { logger } from "#lib/logger";
 import type { EmailAccount } from "#lib/generated/prisma/client";
 import { createImapClient } from "./connect-imap";
+import type { ConnectGate } from "./connect-gate";
 import { explainMailError, type MailFailure } from "./explain-mail-error";
 import { mailCredentials } from "./mail-credentials";
 import { pauseSide, recordAuthFailure, recordSideSuccess } from "./side-status";
@@ -14,12 +15,32 @@ const BACKOFF_FACTOR = 1.5;
 const BACKOFF_CAP_MS = 30_000;
 /** A connection that lasted this long was healthy: the next drop starts the backoff over. */
 const STABLE_CONNECTION_MS = 60_000;
+/** A first sync still running this long after login gives its connect slot to the next session in the queue. */
+const SLOT_AFTER_LOGIN_MS = 5_000;
+
+/**
+ * Each wait is stretched by up to half again at random, so sessions that an
+ * IMAP server dropped together (a restart) do not all come back in the same
+ * instant. Never shorter: a server that keeps dropping one session still sees
+ * at most one login per backoff step.
+ */
+function jittered(ms: number): number {
+  return Math.round(ms * (1 + Math.random() / 2));
+}
+
+export interface AccountSessionOptions {
+  /** The worker's connect queue (bounded concurrency and rate); none: connect at once. */
+  gate?: ConnectGate;
+  /** Told when the session ends by itself (not by stop()), with the reason. */
+  onEnd?: (reason: string) => void;
+}
 
 /**
  * One account's long-lived IMAP session, owned by one worker under a lease:
  * sync every folder, then IDLE on INBOX (new mail within seconds) while the
- * other folders are polled; reconnect with backoff (2 s × 1.5, at most 30 s)
- * when the server drops. An authentication failure forces one token refresh
+ * other folders are polled; reconnect with backoff (2 s × 1.5, at most 30 s,
+ * each stretched by up to half at random) when the server drops. Every
+ * connect waits its turn in the worker's connect queue. An authentication failure forces one token refresh
  * and a retry before it counts; five in a row pause reading; a connection
  * that needs the user pauses both sides.
  */
@@ -27,14 +48,19 @@ export class AccountSession {
   private stopped = false;
   private client: ImapFlow | null = null;
   private wake: (() => void) | null = null;
+  private readonly stopping = new AbortController();
+  /** Gives the connect slot back (no-op when none is held). */
+  private releaseSlot: () => void = () => {};
+  private readonly onEnd: (reason: string) => void;
   readonly done: Promise<void>;
 
   constructor(
     private readonly db: Db,
     private readonly accountId: string,
     private readonly lease: SyncLease | null,
-    private readonly onEnd: (reason: string) => void = () => {},
+    private readonly options: AccountSessionOptions = {},
   ) {
+    this.onEnd = options.onEnd ?? (() => {});
     // Nothing may escape as an unhandled rejection: it would take the whole worker down.
     this.done = this.run().catch((error: unknown) => {
       logger.error({ emailAccountId: accountId, err: error instanceof Error ? error.message : String(error) }, "IMAP session ended by an unexpected error");
@@ -51,6 +77,7 @@ export class AccountSession {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.wake?.();
     await this.client?.logout().catch(() => this.client?.close());
     await this.done;
@@ -63,6 +90,12 @@ export class AccountSession {
     while (!this.stopped) {
       let usedToken: string | undefined;
       let connectedAt: number | null = null;
+      let slotTimer: NodeJS.Timeout | undefined;
+      this.releaseSlot = (await this.options.gate?.acquire(this.stopping.signal)) ?? (() => {});
+      if (this.stopped) {
+        this.releaseSlot();
+        break;
+      }
       try {
         // Inside the try: a database that is busy or restarting is one more transient failure.
         const account = await this.db.emailAccount.findUnique({ where: { id: this.accountId } });
@@ -78,15 +111,20 @@ export class AccountSession {
         client.on("error", (error: unknown) => logger.debug({ emailAccountId: this.accountId, err: String(error) }, "imap error event"));
         await client.connect();
         connectedAt = Date.now();
+        slotTimer = setTimeout(this.releaseSlot, SLOT_AFTER_LOGIN_MS);
         rejectedToken = undefined;
-        await recordSideSuccess(this.db, this.accountId, "incoming", "syncing");
+        // Logged in: failures start again at zero. An account already active with none skips the write: 500
+        // sessions coming back after a restart spare 500 UPDATEs (the round's own update marks it synced).
+        if (account.incomingStatus !== "active" || account.incomingFailures > 0) {
+          await recordSideSuccess(this.db, this.accountId, "incoming", "syncing");
+        }
         await this.syncLoop(client, account);
         if (this.stopped) break;
         // The server closed the connection (BYE, a restart, the network): reconnect after the backoff, as after
         // a failure, so a server that keeps dropping sessions is not met with a storm of logins.
         logger.info({ emailAccountId: this.accountId }, "IMAP connection closed by the server; reconnecting");
         if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) backoff = BACKOFF_START_MS;
-        await this.sleep(backoff);
+        await this.backOff(backoff);
         backoff = Math.min(backoff * BACKOFF_FACTOR, BACKOFF_CAP_MS);
       } catch (error) {
         if (error instanceof LeaseLostError) {
@@ -111,9 +149,11 @@ export class AccountSession {
           break;
         }
         if (connectedAt !== null && Date.now() - connectedAt >= STABLE_CONNECTION_MS) backoff = BACKOFF_START_MS;
-        await this.sleep(backoff);
+        await this.backOff(backoff);
         backoff = Math.min(backoff * BACKOFF_FACTOR, BACKOFF_CAP_MS);
       } finally {
+        clearTimeout(slotTimer);
+        this.releaseSlot();
         await this.client?.logout().catch(() => this.client?.close());
         this.client = null;
       }
@@ -153,6 +193,8 @@ export class AccountSession {
         UPDATE email_accounts SET last_sync_at = now(), updated_at = now(),
                incoming_status = CASE WHEN incoming_status = 'paused' THEN incoming_status ELSE 'active'::"MailSideStatus" END
          WHERE id = ${this.accountId}::uuid`;
+      // Logged in, folders synced, about to IDLE: the next session in the connect queue may go.
+      this.releaseSlot();
       if (this.stopped) return;
       if (account.useIdle && account.folders.includes("INBOX")) {
         await this.idleOnInbox(client, others.length > 0 ? account.pollIntervalSeconds * 1000 : 5 * 60_000);
@@ -181,6 +223,12 @@ export class AccountSession {
       client.off("flags", endIdle);
       this.wake = null;
     }
+  }
+
+  /** Waits before the next connect, its slot given back first: a session never waits holding one. */
+  private backOff(ms: number): Promise<void> {
+    this.releaseSlot();
+    return this.sleep(jittered(ms));
   }
 
   private sleep(ms: number): Promise<void> {

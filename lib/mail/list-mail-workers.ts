@@ -1,6 +1,10 @@
 import type { Db } from "#lib/db";
+import { liveWorker } from "./worker-liveness";
 
-/** A worker whose heartbeat (every 10 s) is older than this is reported as silent. */
+/**
+ * A worker is reported gone once its own database connection has closed (it
+ * died: seen at once) or its heartbeat (every 10 s) is older than this (stuck).
+ */
 export const MAIL_WORKER_GONE_SECONDS = 60;
 /** A silent worker is forgotten after a day: long enough for an admin to see it went. */
 const FORGET_AFTER_HOURS = 24;
@@ -17,19 +21,20 @@ export interface PublicMailWorker {
 }
 
 /** Every worker that has sent a heartbeat in the last day, newest first. */
-export async function listMailWorkers(db: Db, now = new Date()): Promise<PublicMailWorker[]> {
-  const rows = await db.$queryRaw<{ id: string; hostname: string; pid: number; started_at: Date; heartbeat_at: Date; accounts: bigint }[]>`
-    SELECT w.id::text, w.hostname, w.pid, w.started_at, w.heartbeat_at, count(l.email_account_id) AS accounts
+export async function listMailWorkers(db: Db): Promise<PublicMailWorker[]> {
+  const rows = await db.$queryRaw<{ id: string; hostname: string; pid: number; started_at: Date; heartbeat_at: Date; alive: boolean; accounts: bigint }[]>`
+    SELECT w.id::text, w.hostname, w.pid, w.started_at, w.heartbeat_at, ${liveWorker("w", MAIL_WORKER_GONE_SECONDS)} AS alive,
+           count(l.email_account_id) AS accounts
       FROM mail_workers w LEFT JOIN mail_account_leases l ON l.worker_id = w.id
      GROUP BY w.id
-     ORDER BY w.heartbeat_at DESC`;
+     ORDER BY w.heartbeat_at DESC, w.hostname`;
   return rows.map((row) => ({
     id: row.id,
     hostname: row.hostname,
     pid: row.pid,
     startedAt: row.started_at.toISOString(),
     heartbeatAt: row.heartbeat_at.toISOString(),
-    alive: now.getTime() - row.heartbeat_at.getTime() < MAIL_WORKER_GONE_SECONDS * 1000,
+    alive: row.alive,
     accounts: Number(row.accounts),
   }));
 }

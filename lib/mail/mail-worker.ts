@@ -7,11 +7,24 @@ import { logger } from "#lib/logger";
 import { AccountSession } from "./account-session";
 import { followConnectionStatus } from "./follow-connection-status";
 import { followOwnerStatus } from "./follow-owner-status";
+import { ConnectGate } from "./connect-gate";
 import { MAIL_ACCOUNT_CHANGED_CHANNEL, MAIL_SYNC_CHANNEL } from "./notify-workers";
+import { liveWorker, THIS_CONNECTION } from "./worker-liveness";
 
 export const HEARTBEAT_MS = 10_000;
 export const LEASE_LAPSE_SECONDS = 30;
-const CLAIM_BATCH = 100;
+/** How often a worker looks for peers that died, peers that joined and accounts nobody holds. */
+export const BALANCE_MS = 2_000;
+/** IMAP sessions connecting at once, and started per second, in one worker (ConnectGate). */
+export const CONNECT_CONCURRENCY = 16;
+export const CONNECTS_PER_SECOND = 100;
+
+export interface MailWorkerOptions {
+  /** Seconds without a heartbeat after which a claim may be taken even from a worker whose connection is open. */
+  leaseLapseSeconds?: number;
+  connectConcurrency?: number;
+  connectsPerSecond?: number;
+}
 
 interface Held {
   session: AccountSession;
@@ -38,49 +51,70 @@ function listenerBackoffMs(attempt: number): number {
 
 /**
  * The mail worker: owns accounts' IMAP sessions through leases in
- * PostgreSQL (ADR 0006). It heartbeats every 10 s; a claim
- * lapses 30 s after its last heartbeat, so a dead worker's accounts move to
- * the others within a minute. Each worker takes at most its fair share
- * (accounts ÷ live workers, rounded up) and hands back any surplus, so
+ * PostgreSQL (ADR 0006, ADR 0015). Its own PostgreSQL connection (the one
+ * that LISTENs) is its sign of life: PostgreSQL ends it the moment the
+ * process dies, and every 2 s each worker takes over the accounts of workers
+ * whose connection is gone. A worker that is alive but stuck (no heartbeat
+ * for 30 s) loses its claims as well. Each worker takes at most its fair
+ * share (accounts ÷ live workers, rounded up) and hands back any surplus, so
  * workers balance. Every claim has a new epoch that storing checks (fencing).
+ * Sessions connect through a queue of bounded concurrency and rate.
  */
 export class MailWorker {
   readonly id = randomUUID();
   private readonly held = new Map<string, Held>();
+  private readonly leaseLapseSeconds: number;
+  /** Where this worker's sessions queue to connect; its stats are read by the bench and tests. */
+  readonly gate: ConnectGate;
   private timer: NodeJS.Timeout | null = null;
   private listener: pg.Client | null = null;
   private stopping = false;
-  private ticking: Promise<void> = Promise.resolve();
+  private round: Promise<void> | null = null;
+  private lastHeartbeat = 0;
 
   constructor(
     private readonly db: Db,
     private readonly databaseUrl: string,
-  ) {}
+    options: MailWorkerOptions = {},
+  ) {
+    this.leaseLapseSeconds = options.leaseLapseSeconds ?? LEASE_LAPSE_SECONDS;
+    this.gate = new ConnectGate(options.connectConcurrency ?? CONNECT_CONCURRENCY, options.connectsPerSecond ?? CONNECTS_PER_SECOND);
+  }
 
   get accountIds(): string[] {
     return [...this.held.keys()];
   }
 
   async start(): Promise<void> {
-    await this.db.$executeRaw`
-      INSERT INTO mail_workers (id, hostname, pid) VALUES (${this.id}::uuid, ${os.hostname()}, ${process.pid})`;
     await this.listen();
-    await this.tick();
-    this.timer = setInterval(() => {
-      this.ticking = this.ticking.then(() => this.tick()).catch((error: unknown) => logger.warn({ err: String(error) }, "mail worker tick failed"));
-    }, HEARTBEAT_MS);
+    await this.heartbeat();
+    await this.balance();
+    this.timer = setInterval(() => this.nextRound(), BALANCE_MS);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.ticking;
+    await this.round;
     await Promise.all([...this.held.values()].map((held) => held.session.stop()));
     // Hand the accounts back at once instead of letting the claims lapse.
     await this.db.$executeRaw`DELETE FROM mail_account_leases WHERE worker_id = ${this.id}::uuid`.catch(() => {});
     await this.db.$executeRaw`DELETE FROM mail_workers WHERE id = ${this.id}::uuid`.catch(() => {});
     this.held.clear();
     await this.listener?.end().catch(() => {});
+  }
+
+  /** One round every BALANCE_MS: a heartbeat when one is due, then balancing. A round still running is not doubled. */
+  private nextRound(): void {
+    if (this.round || this.stopping) return;
+    this.round = (async () => {
+      if (Date.now() - this.lastHeartbeat >= HEARTBEAT_MS) await this.heartbeat();
+      await this.balance();
+    })()
+      .catch((error: unknown) => logger.warn({ err: String(error) }, "mail worker round failed"))
+      .finally(() => {
+        this.round = null;
+      });
   }
 
   /**
@@ -91,7 +125,9 @@ export class MailWorker {
    * account whose settings changed is claimed again.
    */
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true });
+    // TCP keepalives both ways: PostgreSQL ends the connection of a worker whose machine vanished (about 11 s of
+    // silence), and this worker notices a vanished PostgreSQL. Ignored over a Unix socket, where death is seen at once.
+    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 5_000 });
     client.on("error", (error) => {
       if (this.listener !== client) return;
       logger.warn({ err: error.message }, "mail worker notification connection lost; reconnecting");
@@ -107,8 +143,16 @@ export class MailWorker {
     });
     try {
       await client.connect();
+      await client.query("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3");
       await client.query(`LISTEN ${MAIL_SYNC_CHANNEL}`);
       await client.query(`LISTEN ${MAIL_ACCOUNT_CHANGED_CHANNEL}`);
+      // This very connection is the worker's sign of life (ADR 0015): its backend, named in the worker's row.
+      await client.query(
+        `INSERT INTO mail_workers (id, hostname, pid, backend_pid, backend_started_at)
+         VALUES ($1::uuid, $2, $3, ${THIS_CONNECTION.pid}, ${THIS_CONNECTION.startedAt})
+         ON CONFLICT (id) DO UPDATE SET backend_pid = EXCLUDED.backend_pid, backend_started_at = EXCLUDED.backend_started_at, heartbeat_at = now()`,
+        [this.id, os.hostname(), process.pid],
+      );
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -150,8 +194,10 @@ export class MailWorker {
     }
   }
 
-  private async tick(): Promise<void> {
+  /** Renews this worker's row and claims, drops what others took, and follows status changes. */
+  private async heartbeat(): Promise<void> {
     if (this.stopping) return;
+    this.lastHeartbeat = Date.now();
     await this.db.$executeRaw`UPDATE mail_workers SET heartbeat_at = now() WHERE id = ${this.id}::uuid`;
     const renewed = await this.db.$queryRaw<{ email_account_id: string }[]>`
       UPDATE mail_account_leases SET heartbeat_at = now() WHERE worker_id = ${this.id}::uuid RETURNING email_account_id::text`;
@@ -170,54 +216,69 @@ export class MailWorker {
          WHERE id = ANY(${held}::uuid[]) AND (NOT enable_incoming OR incoming_status = 'paused')`;
       for (const { id } of stopped) await this.release(id, "incoming disabled or paused");
     }
-    await this.balance();
   }
 
   private async balance(): Promise<void> {
+    // Without its liveness connection this worker counts as dead to the others: any claim it made would be taken at once.
+    if (this.stopping || !this.listener) return;
     const [counts] = await this.db.$queryRaw<{ workers: bigint; accounts: bigint }[]>`
-      SELECT (SELECT count(*) FROM mail_workers WHERE heartbeat_at > now() - make_interval(secs => ${LEASE_LAPSE_SECONDS})) AS workers,
+      SELECT (SELECT count(*) FROM mail_workers w WHERE ${liveWorker("w", this.leaseLapseSeconds)}) AS workers,
              (SELECT count(*) FROM email_accounts WHERE enable_incoming AND incoming_status <> 'paused') AS accounts`;
     const share = Math.ceil(Number(counts!.accounts) / Math.max(1, Number(counts!.workers)));
     if (this.held.size > share) {
       for (const accountId of [...this.held.keys()].slice(share)) await this.release(accountId, "rebalancing");
       return;
     }
-    // At most CLAIM_BATCH new sessions per tick: 500 sessions opening at once would queue
-    // on the connection pool past its timeout; the rest follow on the next ticks.
-    if (this.held.size < share) await this.claim(Math.min(share - this.held.size, CLAIM_BATCH));
+    // Every account of the share is claimed at once: the sessions then queue in the connect gate, not in the database.
+    if (this.held.size < share) await this.claim(share - this.held.size);
   }
 
+  /**
+   * Claims up to `count` accounts nobody holds, or whose holder is dead (its
+   * connection gone) or stuck (no heartbeat for the lapse), in one statement.
+   * The same condition is checked again on the lease row itself, so a claim
+   * never overwrites a lease another worker renewed meanwhile.
+   */
   private async claim(count: number): Promise<void> {
-    const claimed = await this.db.$transaction(async (tx) => {
-      const candidates = await tx.$queryRaw<{ id: string; settings: string }[]>`
-        SELECT a.id::text, ${SETTINGS_FINGERPRINT} AS settings FROM email_accounts a
+    const lapse = this.leaseLapseSeconds;
+    const claimed = await this.db.$queryRaw<{ id: string; epoch: bigint; settings: string }[]>`
+      WITH live AS (
+        SELECT w.id FROM mail_workers w WHERE ${liveWorker("w", lapse)}
+      ), candidates AS (
+        SELECT a.id, ${SETTINGS_FINGERPRINT} AS settings
+          FROM email_accounts a
           LEFT JOIN mail_account_leases l ON l.email_account_id = a.id
          WHERE a.enable_incoming AND a.incoming_status <> 'paused'
-           AND (l.email_account_id IS NULL OR l.heartbeat_at < now() - make_interval(secs => ${LEASE_LAPSE_SECONDS}))
+           AND (l.email_account_id IS NULL OR l.heartbeat_at < now() - make_interval(secs => ${lapse}) OR l.worker_id NOT IN (SELECT id FROM live))
          ORDER BY a.last_sync_at NULLS FIRST
          LIMIT ${count}
-         FOR UPDATE OF a SKIP LOCKED`;
-      const won: { id: string; epoch: bigint; settings: string }[] = [];
-      for (const { id, settings } of candidates) {
-        const rows = await tx.$queryRaw<{ epoch: bigint }[]>`
-          INSERT INTO mail_account_leases (email_account_id, worker_id, epoch, heartbeat_at)
-          VALUES (${id}::uuid, ${this.id}::uuid, 1, now())
-          ON CONFLICT (email_account_id) DO UPDATE
-             SET worker_id = EXCLUDED.worker_id, epoch = mail_account_leases.epoch + 1, heartbeat_at = now()
-           WHERE mail_account_leases.heartbeat_at < now() - make_interval(secs => ${LEASE_LAPSE_SECONDS})
-          RETURNING epoch`;
-        if (rows[0]) won.push({ id, epoch: BigInt(rows[0].epoch), settings });
-      }
-      return won;
-    });
+         FOR UPDATE OF a SKIP LOCKED
+      ), won AS (
+        INSERT INTO mail_account_leases AS l (email_account_id, worker_id, epoch, heartbeat_at)
+        SELECT id, ${this.id}::uuid, 1, now() FROM candidates
+        ON CONFLICT (email_account_id) DO UPDATE
+           SET worker_id = EXCLUDED.worker_id, epoch = l.epoch + 1, heartbeat_at = now()
+         WHERE l.heartbeat_at < now() - make_interval(secs => ${lapse}) OR l.worker_id NOT IN (SELECT id FROM live)
+        RETURNING l.email_account_id, l.epoch
+      )
+      SELECT won.email_account_id::text AS id, won.epoch, candidates.settings
+        FROM won JOIN candidates ON candidates.id = won.email_account_id`;
     for (const { id, epoch, settings } of claimed) {
       logger.info({ emailAccountId: id, epoch: String(epoch) }, "claimed mail account");
-      const session = new AccountSession(this.db, id, { workerId: this.id, epoch }, (reason) => {
-        if (this.held.get(id)?.session === session) {
-          void this.release(id, reason).catch((error: unknown) => logger.warn({ err: String(error) }, "release failed"));
-        }
-      });
-      this.held.set(id, { session, epoch, settings });
+      const session: AccountSession = new AccountSession(
+        this.db,
+        id,
+        { workerId: this.id, epoch: BigInt(epoch) },
+        {
+          gate: this.gate,
+          onEnd: (reason) => {
+            if (this.held.get(id)?.session === session) {
+              void this.release(id, reason).catch((error: unknown) => logger.warn({ err: String(error) }, "release failed"));
+            }
+          },
+        },
+      );
+      this.held.set(id, { session, epoch: BigInt(epoch), settings });
     }
   }
 

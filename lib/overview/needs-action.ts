@@ -2,7 +2,7 @@ import type { Db } from "#lib/db";
 import type { Prisma } from "#lib/generated/prisma/client";
 import { missingInWords } from "#lib/connected-apps/app-completeness";
 import { SECRET_EXPIRY_WARNING_DAYS } from "#lib/connected-apps/to-public-connected-app";
-import { MAIL_WORKER_GONE_SECONDS } from "#lib/mail/list-mail-workers";
+import { listMailWorkers } from "#lib/mail/list-mail-workers";
 
 /** One thing that needs a person, and where to deal with it. */
 export interface ActionItem {
@@ -39,7 +39,7 @@ export async function needsAction(db: Db, viewer: { id: string; role: string }, 
     connectionsNeedingReauth(db, admin ? null : viewer.id),
     pausedMailAccounts(db, admin ? null : viewer.id),
     failedOutbound(db, admin ? null : viewer.id, now),
-    admin ? silentWorkers(db, now) : null,
+    admin ? goneWorkers(db) : null,
   ]);
   return groups.filter((group): group is ActionGroup => group !== null && group.count > 0);
 }
@@ -148,19 +148,20 @@ async function failedOutbound(db: Db, ownerId: string | null, now: Date): Promis
   };
 }
 
-async function silentWorkers(db: Db, now: Date): Promise<ActionGroup> {
-  const since = new Date(now.getTime() - MAIL_WORKER_GONE_SECONDS * 1000);
-  const [silent, alive, accounts] = await Promise.all([
-    db.mailWorker.findMany({ where: { heartbeatAt: { lt: since } }, orderBy: { heartbeatAt: "desc" } }),
-    db.mailWorker.count({ where: { heartbeatAt: { gte: since } } }),
+async function goneWorkers(db: Db): Promise<ActionGroup> {
+  const [workers, accounts] = await Promise.all([
+    listMailWorkers(db),
     db.emailAccount.count({ where: { enableIncoming: true, incomingStatus: { not: "paused" } } }),
   ]);
-  const items: ActionItem[] = silent.map((worker) => ({
-    title: `Mail worker ${worker.hostname} (pid ${worker.pid}) is silent`,
-    detail: "It stopped without saying goodbye (a crash, a kill or a lost host); its accounts move to the workers still running.",
-    href: "/#workers",
-    at: worker.heartbeatAt.toISOString(),
-  }));
+  const alive = workers.filter((worker) => worker.alive).length;
+  const items: ActionItem[] = workers
+    .filter((worker) => !worker.alive)
+    .map((worker) => ({
+      title: `Mail worker ${worker.hostname} (pid ${worker.pid}) is gone`,
+      detail: "It stopped without saying goodbye (a crash, a kill or a lost host); its accounts move to the workers still running.",
+      href: "/#workers",
+      at: worker.heartbeatAt,
+    }));
   if (alive === 0 && accounts > 0) {
     items.unshift({
       title: "No mail worker is running",

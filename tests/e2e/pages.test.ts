@@ -88,11 +88,15 @@ beforeAll(async () => {
       [randomUUID(), ids.umaAccount, `<sent-${index}@example.test>`],
     );
   }
-  // A worker that reports, and one that went silent five minutes ago (killed).
-  await database.query(`INSERT INTO mail_workers (id, hostname, pid, heartbeat_at) VALUES ($1, 'mail-1', 4242, now()), ($2, 'mail-2', 4343, now() - interval '5 minutes')`, [
-    randomUUID(),
-    randomUUID(),
-  ]);
+  // A worker that reports (its liveness connection is this test's, open until the end), one that went silent five
+  // minutes ago (stuck), and one killed a moment ago: fresh heartbeat, but its connection is closed.
+  await database.query(
+    `INSERT INTO mail_workers (id, hostname, pid, heartbeat_at, backend_pid, backend_started_at)
+     VALUES ($1, 'mail-1', 4242, now(), pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())),
+            ($2, 'mail-2', 4343, now() - interval '5 minutes', NULL, NULL),
+            ($3, 'mail-3', 4444, now(), 1, now())`,
+    [randomUUID(), randomUUID(), randomUUID()],
+  );
 
   browser = await launchBrowser({ timezoneId: "Europe/Berlin" });
   registerCleanup(() => browser.close());
@@ -141,11 +145,16 @@ describe("the dashboard", () => {
     expect(text).toContain("Receiving: The server refused the password (AUTHENTICATIONFAILED).");
     expect(text).toContain("“Quarterly report” to sam@example.test");
     expect(text).toContain("550 5.1.1 The address does not exist");
-    expect(text).toContain("Mail worker mail-2 (pid 4343) is silent");
+    expect(text).toContain("Mail worker mail-2 (pid 4343) is gone");
+    expect(text).toContain("Mail worker mail-3 (pid 4444) is gone");
     expect(text).not.toContain("mail-1");
     expect(await page.innerText("[data-testid=synced-24h]")).toBe("7");
     expect(await page.innerText("[data-testid=sent-24h]")).toBe("2");
-    expect(await rows("[data-testid=worker-row]")).toEqual([expect.stringMatching(/^mail-1 \(pid 4242\) alive 0 /), expect.stringMatching(/^mail-2 \(pid 4343\) silent 0 /)]);
+    expect(await rows("[data-testid=worker-row]")).toEqual([
+      expect.stringMatching(/^mail-1 \(pid 4242\) alive 0 /),
+      expect.stringMatching(/^mail-3 \(pid 4444\) gone 0 /),
+      expect.stringMatching(/^mail-2 \(pid 4343\) gone 0 /),
+    ]);
 
     // Each item leads to its record.
     await page.click("text=vic@example.test · Test IdP");

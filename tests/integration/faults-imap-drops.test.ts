@@ -21,7 +21,7 @@ describe("an IMAP server dropping connections again and again", () => {
     const { user, account } = await f.mailUser(mailbox);
     await f.dovecot.deliver(mailbox, testMessage({ subject: "before" }));
     let ended: string | null = null;
-    const session = new AccountSession(f.db, account.id, null, (reason) => (ended = reason));
+    const session = new AccountSession(f.db, account.id, null, { onEnd: (reason) => (ended = reason) });
     registerCleanup(() => session.stop());
     await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "before" } }), 15_000, "the first sync");
     const loginsBefore = (await f.dovecot.log()).split("\n").filter((line) => line.includes(`Login: user=<${mailbox}>`)).length;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { updateEmailAccount } from "#lib/email-accounts/update-email-account";
+import { listMailWorkers } from "#lib/mail/list-mail-workers";
 import { requestSync } from "#lib/mail/notify-workers";
 import { createMailFixture, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 import { startOwnCluster, type OwnCluster } from "#tests/support/own-cluster";
@@ -52,12 +53,8 @@ describe("PostgreSQL restarted under a running worker", () => {
       60_000,
       "the catch-up sync once the worker hears again (a Sync now asked during the outage is lost with the connection)",
     );
-    // The worker's notification connection is back once PostgreSQL shows a session whose last statement was its LISTEN.
-    await waitFor(
-      async () => (await f.db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`)[0]!.n > 0,
-      60_000,
-      "the worker listening again",
-    );
+    // The worker's notification connection is back once the worker is alive again: that connection is its sign of life (ADR 0015).
+    await waitFor(async () => (await listMailWorkers(f.db)).some((listed) => listed.pid === worker.pid && listed.alive), 60_000, "the worker listening again");
     await f.dovecot.deliver("signals@example.test", testMessage({ subject: "asked for" }));
     await requestSync(f.db, account.id);
     await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "asked for" } }), 20_000, "the message a Sync now fetched");

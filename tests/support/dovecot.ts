@@ -66,6 +66,11 @@ export interface TestDovecot {
   createFolder(mailbox: string, folder: string): Promise<void>;
   /** Disconnects every session of the mailbox (`doveadm kick`, as a server restart or a network cut does); resolves with how many it cut. */
   kick(mailbox: string): Promise<number>;
+  /**
+   * Stops Dovecot (every session gets `* BYE Server shutting down.`) and starts it again on the same port
+   * with the same mail, as a server restart does; resolves once it greets again.
+   */
+  restart(): Promise<void>;
   /** Dovecot's log so far (auth and mail errors land here, not on the console). */
   log(): Promise<string>;
   /** The directory holding the configuration, the log and the Maildirs (removed by stop()). */
@@ -132,10 +137,11 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
 
   const output: string[] = [];
   const started = performance.now();
-  const launch = async (): Promise<{ master: ChildProcess; port: number }> => {
+  /** Starts the master on `fixedPort` (a restart), or on a free port. */
+  const launch = async (fixedPort?: number): Promise<{ master: ChildProcess; port: number }> => {
     // freePort() releases the port before Dovecot binds it: retry if something else took it meanwhile.
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = fixedPort ?? (await freePort());
       await writeFile(
         confPath,
         dovecotConf({ dir, port, oauthPath, mechanisms, mailOwner, maxConnectionsPerUser: options.maxConnectionsPerUser ?? 100 }),
@@ -155,13 +161,18 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
       } catch (error) {
         await stopProcess(master);
         const log = await readLog(logPath);
-        if (attempt < 3 && /Address already in use/.test(log + output.join(""))) continue;
+        if (attempt < 3 && /Address already in use/.test(log + output.join(""))) {
+          if (fixedPort) await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
         await rm(dir, { recursive: true, force: true });
         throw new Error(`Dovecot did not start: ${(error as Error).message}\n${describeOutput(output, log)}`, { cause: error });
       }
     }
   };
-  const { master, port } = await launch();
+  const first = await launch();
+  const port = first.port;
+  let master = first.master;
   const startMs = performance.now() - started;
 
   let stopped = false;
@@ -211,6 +222,10 @@ export async function startDovecot(options: DovecotOptions): Promise<TestDovecot
     createFolder: (mailbox, folder) => withLog("createFolder", () => maildirs.folder(mailbox, folder).then(() => undefined)),
     kick: (mailbox) => withLog("kick", () => kick(mailbox)),
     log: () => readLog(logPath),
+    restart: async () => {
+      await stopProcess(master);
+      ({ master } = await launch(port));
+    },
     stop,
     startMs,
   };
@@ -273,6 +288,9 @@ last_valid_uid = 0
 first_valid_gid = ${mailOwner.gid}
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# Room for the benchmarks' 1,000 sessions (one imap process each): Dovecot's defaults stop near 1,000.
+default_process_limit = 2000
+default_client_limit = 4000
 mailbox_idle_check_interval = 1 secs
 imap_idle_notify_interval = 1 secs
 
@@ -310,6 +328,10 @@ userdb {
 
 protocol imap {
   mail_max_userip_connections = ${settings.maxConnectionsPerUser}
+}
+
+service imap {
+  process_limit = 2000
 }
 
 service imap-login {

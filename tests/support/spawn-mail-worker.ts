@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { MailWorkerOptions } from "#lib/mail/mail-worker";
 import { registerCleanup } from "./cleanup";
 
 /**
@@ -7,7 +8,7 @@ import { registerCleanup } from "./cleanup";
  * once it is ready. `node --import tsx` keeps it one process (the tsx CLI
  * would fork a child that survives a kill -9 of its parent).
  */
-export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: string; logLevel?: string }): Promise<ChildProcess> {
+export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: string; logLevel?: string; options?: MailWorkerOptions }): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.resolve("tests/support/mail-worker-process.ts")], {
       env: {
@@ -17,6 +18,7 @@ export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: stri
         INSECURE_OAUTH_HOSTS: "127.0.0.1",
         APP_URL: "http://127.0.0.1:3999",
         LOG_LEVEL: env.logLevel ?? "silent",
+        MAIL_WORKER_OPTIONS: JSON.stringify(env.options ?? {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -18,7 +18,7 @@ describe("an IMAP session whose database is unreachable", () => {
       warnings.push(String(message));
     }) as typeof logger.warn);
     let ended: string | null = null;
-    const session = new AccountSession(unreachableDb(), "00000000-0000-4000-8000-000000000001", null, (reason) => (ended = reason));
+    const session = new AccountSession(unreachableDb(), "00000000-0000-4000-8000-000000000001", null, { onEnd: (reason) => (ended = reason) });
     await vi.waitFor(() => expect(warnings).toContain("could not record the IMAP failure; retrying"), { timeout: 5_000 });
     expect(ended).toBeNull();
     await session.stop();
