@@ -173,12 +173,15 @@ export async function workerRecoveryBench(adminUrl: string, log: (line: string) 
 
     // 1. First start: no account has ever been synced.
     let first: WorkerProcess | null = null;
+    // From spawning the process to its worker having claimed its share (node, the imports, the first claim).
+    let firstReadySeconds = 0;
     let since = new Date();
     let started = performance.now();
     const firstStart = await cpuOf(
       () => (first ? [first] : []),
       async () => {
         first = await start();
+        firstReadySeconds = round(seconds(started));
         return untilOpen(db, ids, since, started, [first], "every session after the first start");
       },
     );
@@ -263,6 +266,7 @@ export async function workerRecoveryBench(adminUrl: string, log: (line: string) 
       accounts: ACCOUNTS,
       baselineBareSessionsSeconds: bareSeconds,
       firstStartSeconds: firstStart.result,
+      firstStartProcessReadySeconds: firstReadySeconds,
       gracefulRestartSeconds: gracefulRestart.result,
       gracefulStopSeconds,
       startAfterKill9Seconds: afterKill9.result,

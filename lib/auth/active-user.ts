@@ -21,13 +21,22 @@ export async function endSessions(db: Db, userId: string): Promise<void> {
   await db.user.updateMany({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
 }
 
+/**
+ * The user an API key acts for, checked on every request in one statement:
+ * the key is known, not revoked, not expired, and its user exists and is
+ * enabled. The token API answers in about two database round trips this way
+ * (this one and the token's), not four.
+ */
 export async function findUserByApiKey(db: Db, key: string): Promise<SignedInUser | null> {
-  const apiKey = await db.apiKey.findUnique({ where: { hash: hashApiKey(key) } });
-  if (!apiKey || apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt.getTime() <= Date.now())) return null;
-  const user = await findActiveUser(db, apiKey.userId);
-  if (user && (!apiKey.lastUsedAt || Date.now() - apiKey.lastUsedAt.getTime() > 60_000)) {
+  const rows = await db.$queryRaw<{ key_id: string; last_used_at: Date | null; id: string; email: string; name: string; role: SignedInUser["role"] }[]>`
+    SELECT k.id::text AS key_id, k.last_used_at, u.id::text AS id, u.email, u.name, u.role::text AS role
+      FROM api_keys k JOIN users u ON u.id = k.user_id
+     WHERE k.hash = ${hashApiKey(key)} AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()) AND u.enabled`;
+  const row = rows[0];
+  if (!row) return null;
+  if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
     // Once a minute is enough to show "last used" without a write per request.
-    await db.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: new Date() } });
+    await db.apiKey.update({ where: { id: row.key_id }, data: { lastUsedAt: new Date() } });
   }
-  return user;
+  return { id: row.id, email: row.email, name: row.name, role: row.role };
 }

@@ -159,9 +159,11 @@ describe("the Connected Apps API", () => {
   });
 
   it("gives a user a fresh token for their own connection only", async () => {
-    const response = await uma.request(`/api/v1/connected-apps/${appId}/token`);
+    const response = await uma.request(`/api/v1/connected-apps/${appId}/token`, { headers: { "accept-encoding": "gzip, br" } });
     expect(response.status).toBe(200);
-    expect(response.headers.get("cache-control")).toBe("no-store");
+    // Never cached, never compressed (a token does not share a compressed body with anything: BREACH).
+    expect(response.headers.get("cache-control")).toBe("no-store, no-transform");
+    expect(response.headers.get("content-encoding")).toBeNull();
     const token = await json(response);
     expect(token.tokenType).toBe("Bearer");
     expect((token.scopes as string[]).sort()).toEqual(["email", "offline_access", "openid"]);
@@ -174,6 +176,14 @@ describe("the Connected Apps API", () => {
     expect(vicOwn.status).toBe(409);
     expect((await json(vicOwn)).error!.code).toBe("not_connected");
     expect((await admin.request(`/api/v1/connected-apps/${appId}/token?userId=${umaId}`)).status).toBe(200);
+
+    // An app that does not exist is a 404, for a user's token and for the app-only one (looked up only when no token is given).
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    for (const [caller, query] of [[uma, ""], [admin, "?appOnly=true"]] as const) {
+      const missing = await caller.request(`/api/v1/connected-apps/${unknown}/token${query}`);
+      expect(missing.status).toBe(404);
+      expect((await json(missing)).error!.code).toBe("not_found");
+    }
   });
 
   it("lists connections without tokens: users see their own, admins everyone's", async () => {

@@ -14,11 +14,15 @@ const query = z.object({
 
 /** A fresh access token for the caller's connection (admins: any user's, or the app-only token). */
 export const GET = route({ auth: "user", params, query }, async ({ params, query, user }) => {
-  await getConnectedAppOrThrow(db(), params.id);
   const appOnly = query.appOnly === "true";
   if (appOnly && user.role !== "admin") throw new AppError("forbidden", "Only admins can fetch the app-only token");
   const subject = appOnly ? null : actingFor(user, query.userId);
-  const token = await getAccessToken(db(), params.id, subject);
+  const token = await getAccessToken(db(), params.id, subject).catch(async (error: unknown) => {
+    // The usual answer reads the token's row alone; only when no token can be given is the app itself looked up,
+    // so an unknown app is a 404, not "not connected".
+    await getConnectedAppOrThrow(db(), params.id);
+    throw error;
+  });
   return {
     json: {
       accessToken: token.accessToken,
@@ -26,6 +30,8 @@ export const GET = route({ auth: "user", params, query }, async ({ params, query
       expiresAt: token.expiresAt?.toISOString() ?? null,
       scopes: token.scopes,
     },
-    headers: { "cache-control": "no-store" },
+    // no-transform: the server does not compress it, so a token never shares a compressed body with anything a
+    // caller chose (BREACH), and a 1 KB answer is not worth the CPU.
+    headers: { "cache-control": "no-store, no-transform" },
   };
 });
