@@ -1,7 +1,9 @@
 import os from "node:os";
+import { poolOf, type Db } from "#lib/db";
 import { env, setRuntimeEnv } from "#lib/env";
 import { logger } from "#lib/logger";
 import { createBenchDatabase } from "./bench-database";
+import { realisticCorpus } from "./realistic-corpus";
 import { fetchBatches, pendingUids, syncFolder, syncedMessages, type FetchedBatch } from "#lib/mail/sync-folder";
 import { AccountSession } from "#lib/mail/account-session";
 import { parseMessages } from "#lib/mail/parse-pool";
@@ -32,10 +34,12 @@ import {
 /**
  * Mail figures, all on this machine
  * against Dovecot and the test OpenID provider (XOAUTH2 with real tokens):
- * - ingest: the first syncFolder() of a 5,000-message INBOX into PostgreSQL,
- *   against a raw imapflow fetch of the same mailbox (warm); plus the CPU
- *   seconds of this process, PostgreSQL and Dovecot during each, and each
- *   stage of the sync (fetch, parse, store) run on its own;
+ * - ingest: the first syncFolder() of an INBOX into PostgreSQL against a raw
+ *   imapflow fetch of the same mailbox (warm), for 5,000 small messages (the
+ *   cost per message) and for a realistic corpus of 1,000 (bench/realistic-corpus.ts:
+ *   HTML, inline images, attachments up to a few MB, several charsets,
+ *   threads); messages/s, MB/s and the CPU seconds of this process,
+ *   PostgreSQL and Dovecot during each, and each stage of the sync run alone;
  * - IDLE: seconds from a message landing in Maildir/new to its row in
  *   inbound_messages, through an AccountSession in IDLE, against a bare IDLE
  *   client's wait for the server's EXISTS;
@@ -44,6 +48,8 @@ import {
  */
 
 const INGEST_MESSAGES = 5000;
+/** The realistic corpus (bench/realistic-corpus.ts): about 170 MB, median about 50 KB. */
+const REALISTIC_MESSAGES = 1000;
 const WARMUP_MESSAGES = 200;
 const IDLE_SAMPLES = 30;
 const IDLE_POLL_MS = 20;
@@ -57,22 +63,52 @@ const APP_URL = "http://127.0.0.1:3999";
 
 // --- 1. ingest ---------------------------------------------------------------------
 
-async function ingestBench(setup: Setup, warmupAccountId: string, log: (line: string) => void): Promise<Record<string, unknown>> {
-  const { db, dovecot } = setup;
-  const mailbox = "ingest@example.test";
-  const accountId = await mailUser(setup, mailbox);
-  const raws = Array.from({ length: INGEST_MESSAGES }, (_, index) => smallMessage("ingest", index));
-  await dovecot.deliverMany(mailbox, raws);
-  const averageBytes = Math.round(raws.reduce((sum, raw) => sum + Buffer.byteLength(raw), 0) / raws.length);
+interface RunFigures {
+  seconds: number;
+  messagesPerSecond: number;
+  mbPerSecond: number;
+  cpuSeconds: { thisProcess: number; postgres: number; dovecot: number };
+  cpuSecondsPer1000Messages: { thisProcess: number; postgres: number; dovecot: number };
+}
 
-  // Baseline: one FETCH of the whole mailbox, run once before timing so Dovecot's index and cache are warm.
+function runFigures(messages: number, bytes: number, seconds: number, cpu: { thisProcess: number; postgres: number; dovecot: number }): RunFigures {
+  const per1000 = (value: number) => round((value * 1000) / messages);
+  return {
+    seconds: round(seconds),
+    messagesPerSecond: Math.round(messages / seconds),
+    mbPerSecond: round(bytes / 1_048_576 / seconds),
+    cpuSeconds: cpu,
+    cpuSecondsPer1000Messages: { thisProcess: per1000(cpu.thisProcess), postgres: per1000(cpu.postgres), dovecot: per1000(cpu.dovecot) },
+  };
+}
+
+/**
+ * One corpus into a fresh mailbox, then: a raw imapflow FETCH of the whole
+ * mailbox (sources and envelopes; run once before timing so Dovecot's index
+ * and cache are warm) against syncFolder()'s first sync of it into
+ * PostgreSQL, with the CPU seconds of this process (parse threads included),
+ * PostgreSQL and Dovecot during each, and each stage of the sync run alone.
+ */
+async function ingestBench(
+  setup: Setup,
+  corpus: { name: string; raws: readonly (Buffer | string)[] },
+  warmupAccountId: string,
+  log: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  const { db, dovecot } = setup;
+  const mailbox = `ingest-${corpus.name}@example.test`;
+  const count = corpus.raws.length;
+  const accountId = await mailUser(setup, mailbox);
+  await dovecot.deliverMany(mailbox, corpus.raws);
+  const bytes = corpus.raws.reduce((sum, raw) => sum + Buffer.byteLength(raw), 0);
+
   const raw = await connectedClient(db, accountId);
   let rawSeconds = 0;
   let rawCpu: Awaited<ReturnType<typeof cpuDuring>>;
   try {
     await raw.mailboxOpen("INBOX");
     const warm = await rawFetch(raw);
-    if (warm !== INGEST_MESSAGES) throw new Error(`raw fetch saw ${warm} messages, expected ${INGEST_MESSAGES}`);
+    if (warm !== count) throw new Error(`raw fetch saw ${warm} messages, expected ${count}`);
     rawCpu = await cpuDuring(async () => {
       const started = performance.now();
       await rawFetch(raw);
@@ -81,7 +117,7 @@ async function ingestBench(setup: Setup, warmupAccountId: string, log: (line: st
   } finally {
     await raw.logout().catch(() => raw.close());
   }
-  log(`raw fetch: ${rawSeconds.toFixed(3)} s`);
+  log(`${corpus.name}: raw fetch ${rawSeconds.toFixed(3)} s`);
 
   // Our code paths warmed up (JIT, Prisma's pool, mailparser) on a smaller mailbox of another account.
   const warmupClient = await connectedClient(db, warmupAccountId);
@@ -102,33 +138,82 @@ async function ingestBench(setup: Setup, warmupAccountId: string, log: (line: st
       const started = performance.now();
       const { stored } = await syncFolder(db, client, account, "INBOX", null);
       ingestSeconds = seconds(started);
-      if (stored !== INGEST_MESSAGES) throw new Error(`syncFolder stored ${stored} messages, expected ${INGEST_MESSAGES}`);
+      if (stored !== count) throw new Error(`syncFolder stored ${stored} messages, expected ${count}`);
     });
   } finally {
     await client.logout().catch(() => client.close());
   }
   const rows = await db.inboundMessage.count({ where: { emailAccountId: accountId } });
-  if (rows !== INGEST_MESSAGES) throw new Error(`inbound_messages holds ${rows} rows for the account, expected ${INGEST_MESSAGES}`);
-  log(`ingest: ${ingestSeconds.toFixed(3)} s`);
+  if (rows !== count) throw new Error(`inbound_messages holds ${rows} rows for the account, expected ${count}`);
+  log(`${corpus.name}: ingest ${ingestSeconds.toFixed(3)} s; CPU seconds: raw fetch ${JSON.stringify(rawCpu)}, ingest ${JSON.stringify(ingestCpu)}`);
 
-  log(`CPU seconds: raw fetch ${JSON.stringify(rawCpu)}, ingest ${JSON.stringify(ingestCpu)}`);
   const alone = await ingestSplit(setup, accountId, log);
-  const ingestMessagesPerSecond = INGEST_MESSAGES / ingestSeconds;
-  const rawImapFetchMessagesPerSecond = INGEST_MESSAGES / rawSeconds;
+  const floor = await storeFloor(db, corpus.raws);
+  log(`${corpus.name}: the raw bytes alone into PostgreSQL ${floor.seconds} s`);
   return {
-    messages: INGEST_MESSAGES,
-    averageMessageBytes: averageBytes,
-    ingestMessagesPerSecond: Math.round(ingestMessagesPerSecond),
-    rawImapFetchMessagesPerSecond: Math.round(rawImapFetchMessagesPerSecond),
-    ratio: round(ingestMessagesPerSecond / rawImapFetchMessagesPerSecond),
-    ingestSeconds: round(ingestSeconds),
-    rawImapFetchSeconds: round(rawSeconds),
-    // CPU seconds during each run: this process (all threads), PostgreSQL, Dovecot. With fetch, parse
-    // (on parse threads) and store overlapping, the ingest is bound by the machine's cores, not by one step.
-    cpuSeconds: { rawImapFetch: rawCpu, ingest: ingestCpu, cores: os.availableParallelism() },
-    // Each stage of the sync run alone, one after the other, on the same mailbox.
+    messages: count,
+    averageMessageBytes: Math.round(bytes / count),
+    totalMb: round(bytes / 1_048_576),
+    ingest: runFigures(count, bytes, ingestSeconds, ingestCpu),
+    rawImapFetch: runFigures(count, bytes, rawSeconds, rawCpu),
+    ratio: round(rawSeconds / ingestSeconds),
+    // With fetch, parse (on parse threads) and store overlapping, the ingest is bound by the machine's cores: the
+    // CPU seconds of all three processes against the wall time, and each stage run alone, show which.
+    cores: os.availableParallelism(),
     stagesAlone: alone,
+    // The least any store can do: the raw messages' bytes alone written to a table like inbound_messages.raw.
+    rawBytesIntoPostgres: floor,
+    rawBytesIntoPostgresRatioToRawFetch: round(rawSeconds / floor.seconds),
   };
+}
+
+/**
+ * Writes the corpus's raw bytes, and nothing else, into a scratch table whose
+ * column compresses as inbound_messages.raw does, in 32 MB slices sent as
+ * binary parameters: the floor under the store stage.
+ */
+async function storeFloor(db: Db, raws: readonly (Buffer | string)[]): Promise<{ seconds: number; postgresCpuSeconds: number; compression: string }> {
+  const client = await poolOf(db).connect();
+  try {
+    const [{ compression }] = (
+      await client.query<{ compression: string }>(
+        `SELECT CASE attcompression WHEN 'l' THEN 'lz4' ELSE 'pglz' END AS compression FROM pg_attribute WHERE attrelid = 'inbound_messages'::regclass AND attname = 'raw'`,
+      )
+    ).rows as [{ compression: string }];
+    await client.query("DROP TABLE IF EXISTS bench_raw_floor");
+    await client.query(`CREATE TABLE bench_raw_floor (raw bytea COMPRESSION ${compression})`);
+    const slices: Buffer[][] = [[]];
+    let bytes = 0;
+    for (const raw of raws.map((value) => Buffer.from(value))) {
+      if (bytes + raw.length > 32 * 1024 * 1024 && slices.at(-1)!.length > 0) {
+        slices.push([]);
+        bytes = 0;
+      }
+      slices.at(-1)!.push(raw);
+      bytes += raw.length;
+    }
+    let seconds = 0;
+    const cpu = await cpuDuring(async () => {
+      const started = performance.now();
+      for (const slice of slices) {
+        const offsets: number[] = [];
+        let position = 1;
+        for (const raw of slice) {
+          offsets.push(position);
+          position += raw.length;
+        }
+        await client.query(
+          `INSERT INTO bench_raw_floor (raw) SELECT substring($1::bytea FROM o FOR l) FROM unnest($2::int4[], $3::int4[]) AS r(o, l)`,
+          [Buffer.concat(slice), offsets, slice.map((raw) => raw.length)],
+        );
+      }
+      seconds = performance.now() - started;
+    });
+    await client.query("DROP TABLE bench_raw_floor");
+    return { seconds: round(seconds / 1000), postgresCpuSeconds: cpu.postgres, compression };
+  } finally {
+    client.release();
+  }
 }
 
 async function ingestSplit(setup: Setup, accountId: string, log: (line: string) => void): Promise<Record<string, number>> {
@@ -411,8 +496,16 @@ export async function mailIngestBench(
     const baselineMailbox = "idle-baseline@example.test";
     const baselineAccountId = await mailUser(setup, baselineMailbox);
 
-    const ingest = await ingestBench(setup, idleAccountId, log);
-    if (options.ingestOnly) return { ingest, benchSeconds: round(seconds(benchStarted)) };
+    const ingest = await ingestBench(
+      setup,
+      { name: "small", raws: Array.from({ length: INGEST_MESSAGES }, (_, index) => smallMessage("ingest", index)) },
+      idleAccountId,
+      log,
+    );
+    const corpus = await realisticCorpus(REALISTIC_MESSAGES);
+    log(`realistic corpus: ${JSON.stringify(corpus.stats)}`);
+    const realistic = { corpus: corpus.stats, ...(await ingestBench(setup, { name: "realistic", raws: corpus.raws }, idleAccountId, log)) };
+    if (options.ingestOnly) return { ingest, realisticIngest: realistic, benchSeconds: round(seconds(benchStarted)) };
     const idle = await idleBench(
       setup,
       { accountId: idleAccountId, mailbox: idleMailbox },
@@ -425,7 +518,7 @@ export async function mailIngestBench(
       log(`memory: failed: ${reason}`);
       return { idleAccounts: IDLE_ACCOUNTS, baselineEmptyWorkerRssMb: baseline.rssMb, failed: reason.slice(0, 2000) };
     });
-    return { ingest, idle, memory, benchSeconds: round(seconds(benchStarted)) };
+    return { ingest, realisticIngest: realistic, idle, memory, benchSeconds: round(seconds(benchStarted)) };
   } finally {
     await runCleanups();
     logger.level = loggerLevel;

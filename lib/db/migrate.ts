@@ -93,9 +93,40 @@ export async function migrate(
       log(`Applied migration ${folder.name} (${Math.round(performance.now() - started)} ms)`);
       applied.push(folder.name);
     }
+    await compressMailBytesWithLz4(client, log);
     return { applied };
   } finally {
     await client.end();
+  }
+}
+
+/** The columns that hold mail bytes: raw messages and attachment contents. */
+const MAIL_BYTE_COLUMNS = [
+  ["inbound_messages", "raw"],
+  ["inbound_attachments", "content"],
+  ["outbound_attachments", "content"],
+] as const;
+
+/**
+ * Where the server has LZ4 (PostgreSQL 14+ built with it: Debian's, the
+ * official images), mail bytes are compressed with it instead of pglz, which
+ * spent most of PostgreSQL's CPU on a realistic corpus for about the same
+ * size (ADR 0009). Not a migration: a migration must run on every server, and
+ * the embedded one of `npm start` has no LZ4 (there they stay pglz); nor can
+ * a migration test for it, as Prisma's engine cuts files at every semicolon.
+ * Idempotent, and only values written from then on are affected.
+ */
+async function compressMailBytesWithLz4(client: pg.Client, log: (message: string) => void): Promise<void> {
+  const { rows } = await client.query<{ lz4: boolean }>(`SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`);
+  if (!rows[0]?.lz4) return;
+  for (const [table, column] of MAIL_BYTE_COLUMNS) {
+    const { rows: current } = await client.query<{ compression: string }>(
+      `SELECT attcompression AS compression FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2`,
+      [table, column],
+    );
+    if (!current[0] || current[0].compression === "l") continue;
+    await client.query(`ALTER TABLE "${table}" ALTER COLUMN "${column}" SET COMPRESSION lz4`);
+    log(`${table}.${column}: compressed with LZ4 from now on`);
   }
 }
 
