@@ -48,6 +48,12 @@ export class AccountSession {
   private stopped = false;
   private client: ImapFlow | null = null;
   private wake: (() => void) | null = null;
+  /**
+   * New mail in INBOX announced at any moment of a round (an EXISTS that came with another command's answer), and
+   * INBOX's message count when the round synced it: either says the round missed something before it IDLEs.
+   */
+  private inboxChanged = false;
+  private inboxCount: number | null = null;
   private readonly stopping = new AbortController();
   /** Gives the connect slot back (no-op when none is held). */
   private releaseSlot: () => void = () => {};
@@ -109,6 +115,9 @@ export class AccountSession {
         this.client = client;
         // imapflow emits 'error' on socket trouble; without a listener the process would crash.
         client.on("error", (error: unknown) => logger.debug({ emailAccountId: this.accountId, err: String(error) }, "imap error event"));
+        client.on("exists", (event: { path: string }) => {
+          if (event.path === "INBOX") this.inboxChanged = true;
+        });
         await client.connect();
         connectedAt = Date.now();
         slotTimer = setTimeout(this.releaseSlot, SLOT_AFTER_LOGIN_MS);
@@ -186,7 +195,11 @@ export class AccountSession {
     while (!this.stopped && client.usable) {
       const pollDue = Date.now() - lastPoll >= account.pollIntervalSeconds * 1000;
       const folders = pollDue || !account.useIdle ? account.folders : account.folders.filter((folder) => folder === "INBOX");
-      for (const folder of folders) await syncFolder(this.db, client, account, folder, this.lease);
+      this.inboxChanged = false;
+      for (const folder of folders) {
+        await syncFolder(this.db, client, account, folder, this.lease);
+        if (folder === "INBOX") this.inboxCount = client.mailbox ? client.mailbox.exists : null;
+      }
       if (pollDue) lastPoll = Date.now();
       // Synced: the side is active again, unless a pause was set meanwhile (a heartbeat's reconcile), which stands.
       await this.db.$executeRaw`
@@ -207,6 +220,9 @@ export class AccountSession {
   /** IDLE on INBOX until the server announces new mail or changed flags, the poll interval passes, or we are woken. */
   private async idleOnInbox(client: ImapFlow, maxMs: number): Promise<void> {
     await client.mailboxOpen("INBOX");
+    // Mail that came while the round ran (announced with another command's answer, or while another folder was
+    // selected) would otherwise wait for the next poll, up to 5 minutes: sync again first.
+    if (this.inboxChanged || (this.inboxCount !== null && client.mailbox && client.mailbox.exists !== this.inboxCount)) return;
     // Any command ends IDLE: a NOOP when new mail is announced or the poll interval is up.
     const endIdle = () => void client.noop().catch(() => {});
     const timer = setTimeout(endIdle, maxMs);

@@ -208,6 +208,27 @@ describe("IMAP sync over XOAUTH2 against Dovecot", () => {
     await session.stop();
   });
 
+  it("stores mail that reached INBOX while another folder was syncing, before it IDLEs (not at the next poll, an hour later)", async () => {
+    const mailbox = "busy-round@example.test";
+    const { account } = await f.mailUser(mailbox, { folders: ["INBOX", "Archive"], pollIntervalSeconds: 3600 });
+    // A large Archive keeps the first round busy after INBOX was synced.
+    await f.dovecot.deliverMany(mailbox, Array.from({ length: 3000 }, (_, index) => testMessage({ subject: `archived ${index}` })), "Archive");
+    const session = new AccountSession(f.db, account.id, null);
+    registerCleanup(() => session.stop());
+    await waitFor(
+      () => f.db.mailboxState.findUnique({ where: { emailAccountId_folder: { emailAccountId: account.id, folder: "INBOX" } } }),
+      30_000,
+      "INBOX synced in the first round",
+    );
+    const archivedBefore = await f.db.inboundMessage.count({ where: { emailAccountId: account.id, folder: "Archive" } });
+    await f.dovecot.deliver(mailbox, testMessage({ subject: "while Archive was syncing" }));
+    await waitFor(() => f.db.inboundMessage.findFirst({ where: { emailAccountId: account.id, subject: "while Archive was syncing" } }), 60_000, "the INBOX message");
+    // The message came while the round was still on Archive: the case this test is about.
+    expect(archivedBefore).toBeLessThan(3000);
+    expect(await f.db.inboundMessage.count({ where: { emailAccountId: account.id, folder: "Archive" } })).toBe(3000);
+    await session.stop();
+  });
+
   it("finds new mail on Sync now in a folder that was empty, without IDLE (the selected folder's count is asked again)", async () => {
     const { account } = await f.mailUser("polled@example.test", { useIdle: false, pollIntervalSeconds: 3600 });
     await f.dovecot.createFolder("polled@example.test", "Archive");
