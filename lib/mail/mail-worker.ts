@@ -64,6 +64,8 @@ export class MailWorker {
   readonly id = randomUUID();
   private readonly held = new Map<string, Held>();
   private readonly leaseLapseSeconds: number;
+  /** Most sessions waiting in the connect queue before this worker claims more (two balance rounds at the gate's pace). */
+  private readonly claimAhead: number;
   /** Where this worker's sessions queue to connect; its stats are read by the bench and tests. */
   readonly gate: ConnectGate;
   private timer: NodeJS.Timeout | null = null;
@@ -79,6 +81,7 @@ export class MailWorker {
   ) {
     this.leaseLapseSeconds = options.leaseLapseSeconds ?? LEASE_LAPSE_SECONDS;
     this.gate = new ConnectGate(options.connectConcurrency ?? CONNECT_CONCURRENCY, options.connectsPerSecond ?? CONNECTS_PER_SECOND);
+    this.claimAhead = Math.ceil((2 * this.gate.perSecond * BALANCE_MS) / 1000);
   }
 
   get accountIds(): string[] {
@@ -157,8 +160,9 @@ export class MailWorker {
       await client.end().catch(() => {});
       throw error;
     }
-    // Stopped while connecting: this connection is not wanted any more.
+    // Stopped while connecting: this connection is not wanted any more, nor the row it may have written after stop() removed it.
     if (this.stopping) {
+      await client.query("DELETE FROM mail_workers WHERE id = $1::uuid", [this.id]).catch(() => {});
       await client.end().catch(() => {});
       return;
     }
@@ -229,8 +233,11 @@ export class MailWorker {
       for (const accountId of [...this.held.keys()].slice(share)) await this.release(accountId, "rebalancing");
       return;
     }
-    // Every account of the share is claimed at once: the sessions then queue in the connect gate, not in the database.
-    if (this.held.size < share) await this.claim(share - this.held.size);
+    // Claims run ahead of the connect queue by at most two rounds of its pace: 500 accounts take a few rounds, the
+    // sessions queue in the gate, not in the database, and two workers starting together do not first take everything
+    // and then hand half of it back.
+    const room = this.claimAhead - this.gate.queued;
+    if (this.held.size < share && room > 0) await this.claim(Math.min(share - this.held.size, room));
   }
 
   /**
