@@ -1,30 +1,19 @@
 import type { ChildProcess } from "node:child_process";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { MailWorkerOptions } from "#lib/mail/mail-worker";
-import { spawnMailWorker } from "#tests/support/spawn-mail-worker";
-import { createMailFixture, describeMailWorkers, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
+import { mailWorkersPerTest } from "#tests/support/mail-workers-per-test";
+import { describeMailWorkers, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 
 // How the workers come back (ADR 0015): a dead worker is seen through its closed database connection, a stuck one
 // through its heartbeat; sessions connect through a queue of bounded concurrency and rate. No timing thresholds:
 // each test is built so that only the mechanism it checks can make it pass.
+const workers = mailWorkersPerTest();
+const startWorker = (options?: MailWorkerOptions) => workers.startWorker(options);
 let f: MailFixture;
-let workers: ChildProcess[] = [];
 
-beforeEach(async () => {
-  f = await createMailFixture();
+beforeEach(() => {
+  f = workers.fixture;
 });
-
-afterEach(async () => {
-  for (const worker of workers) if (worker.exitCode === null) worker.kill("SIGKILL");
-  workers = [];
-  await f.dovecot.stop();
-});
-
-async function startWorker(options: MailWorkerOptions = {}): Promise<ChildProcess> {
-  const worker = await spawnMailWorker({ databaseUrl: f.databaseUrl, encryptionKeys: f.encryptionKeys, options });
-  workers.push(worker);
-  return worker;
-}
 
 async function mailboxes(count: number, prefix: string): Promise<{ id: string; email: string }[]> {
   const accounts = [];

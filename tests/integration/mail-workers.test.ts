@@ -1,27 +1,14 @@
-import type { ChildProcess } from "node:child_process";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { spawnMailWorker } from "#tests/support/spawn-mail-worker";
-import { createMailFixture, describeMailWorkers, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
+import { beforeEach, describe, expect, it } from "vitest";
+import { mailWorkersPerTest } from "#tests/support/mail-workers-per-test";
+import { describeMailWorkers, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 
-// Each test has a database, a Dovecot and workers of its own: none depends on what another left.
+const workers = mailWorkersPerTest();
+const startWorker = () => workers.startWorker();
 let f: MailFixture;
-let workers: ChildProcess[] = [];
 
-beforeEach(async () => {
-  f = await createMailFixture();
+beforeEach(() => {
+  f = workers.fixture;
 });
-
-afterEach(async () => {
-  for (const worker of workers) if (worker.exitCode === null) worker.kill("SIGKILL");
-  workers = [];
-  await f.dovecot.stop();
-});
-
-async function startWorker(): Promise<ChildProcess> {
-  const worker = await spawnMailWorker({ databaseUrl: f.databaseUrl, encryptionKeys: f.encryptionKeys });
-  workers.push(worker);
-  return worker;
-}
 
 async function leasesByWorker(): Promise<Map<string, number>> {
   const rows = await f.db.mailAccountLease.groupBy({ by: ["workerId"], _count: { _all: true } });

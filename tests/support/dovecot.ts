@@ -289,8 +289,9 @@ first_valid_gid = ${mailOwner.gid}
 mail_location = maildir:~/Maildir
 mail_fsync = never
 # Room for the benchmarks' 1,000 sessions (one imap process each): Dovecot's defaults stop near 1,000.
+# anvil must take a client from every login and auth process at once (2 × 2,000 + 1), else Dovecot warns.
 default_process_limit = 2000
-default_client_limit = 4000
+default_client_limit = 5000
 mailbox_idle_check_interval = 1 secs
 imap_idle_notify_interval = 1 secs
 
