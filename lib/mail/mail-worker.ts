@@ -66,8 +66,8 @@ export class MailWorker {
   private readonly leaseLapseSeconds: number;
   /** Most sessions waiting in the connect queue before this worker claims more (two balance rounds at the gate's pace). */
   private readonly claimAhead: number;
-  /** Where this worker's sessions queue to connect; its stats are read by the bench and tests. */
-  readonly gate: ConnectGate;
+  /** Where this worker's sessions queue to connect. */
+  private readonly gate: ConnectGate;
   private timer: NodeJS.Timeout | null = null;
   private listener: pg.Client | null = null;
   private stopping = false;
