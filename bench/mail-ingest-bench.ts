@@ -7,7 +7,7 @@ import { realisticCorpus } from "./realistic-corpus";
 import { fetchBatches, pendingUids, syncFolder, syncedMessages, type FetchedBatch } from "#lib/mail/sync-folder";
 import { AccountSession } from "#lib/mail/account-session";
 import { parseMessages } from "#lib/mail/parse-pool";
-import { storeSyncedMessages, type SyncedMessage } from "#lib/mail/store-synced-messages";
+import { concatenated, storeSyncedMessages, type SyncedMessage } from "#lib/mail/store-synced-messages";
 import { createOAuthFixture } from "#tests/support/oauth-fixture";
 import { startDovecot } from "#tests/support/dovecot";
 import { runCleanups } from "#tests/support/cleanup";
@@ -196,15 +196,10 @@ async function storeFloor(db: Db, raws: readonly (Buffer | string)[]): Promise<{
     const cpu = await cpuDuring(async () => {
       const started = performance.now();
       for (const slice of slices) {
-        const offsets: number[] = [];
-        let position = 1;
-        for (const raw of slice) {
-          offsets.push(position);
-          position += raw.length;
-        }
+        const { bytes, offsets, lengths } = concatenated(slice);
         await client.query(
           `INSERT INTO bench_raw_floor (raw) SELECT substring($1::bytea FROM o FOR l) FROM unnest($2::int4[], $3::int4[]) AS r(o, l)`,
-          [Buffer.concat(slice), offsets, slice.map((raw) => raw.length)],
+          [bytes, offsets, lengths],
         );
       }
       seconds = performance.now() - started;

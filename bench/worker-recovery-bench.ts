@@ -6,6 +6,7 @@ import { CONNECT_CONCURRENCY } from "#lib/mail/mail-worker";
 import { createOAuthFixture } from "#tests/support/oauth-fixture";
 import { startDovecot } from "#tests/support/dovecot";
 import { runCleanups } from "#tests/support/cleanup";
+import { postgresConnectionsOf } from "#tests/support/spawn-mail-worker";
 import { createBenchDatabase } from "./bench-database";
 import {
   connectedClient,
@@ -106,12 +107,6 @@ async function workerId(db: Db, worker: WorkerProcess): Promise<string> {
   return (await db.mailWorker.findFirstOrThrow({ where: { pid: worker.child.pid! } })).id;
 }
 
-async function connectionsOf(db: Db, worker: WorkerProcess): Promise<number> {
-  const rows = await db.$queryRaw<{ count: bigint }[]>`
-    SELECT count(*) FROM pg_stat_activity WHERE application_name = ${`mail-worker-${worker.child.pid}`}`;
-  return Number(rows[0]!.count);
-}
-
 /** The bare floor: every account's session opened by this process, as a worker would, without storing anything. */
 async function bareSessionsSeconds(db: Db, ids: string[]): Promise<number> {
   const started = performance.now();
@@ -171,51 +166,40 @@ export async function workerRecoveryBench(adminUrl: string, log: (line: string) 
     const bareSeconds = bare.result;
     log(`recovery: bare sessions opened in ${bareSeconds} s`);
 
+    /**
+     * Spawns a worker and times, from the spawn, until every account's session is open again; with the CPU spent
+     * meanwhile and the time until the process was ready (node, the imports, its first claim).
+     */
+    const startAndTime = async (what: string) => {
+      let worker: WorkerProcess | null = null;
+      let readySeconds = 0;
+      const since = new Date();
+      const started = performance.now();
+      const { result, cpuSeconds } = await cpuOf(
+        () => (worker ? [worker] : []),
+        async () => {
+          worker = await start();
+          readySeconds = round(seconds(started));
+          return untilOpen(db, ids, since, started, [worker], `every session after ${what}`);
+        },
+      );
+      log(`recovery: ${what} ${result} s`);
+      return { worker: worker!, seconds: result, readySeconds, cpuSeconds };
+    };
+
     // 1. First start: no account has ever been synced.
-    let first: WorkerProcess | null = null;
-    // From spawning the process to its worker having claimed its share (node, the imports, the first claim).
-    let firstReadySeconds = 0;
-    let since = new Date();
-    let started = performance.now();
-    const firstStart = await cpuOf(
-      () => (first ? [first] : []),
-      async () => {
-        first = await start();
-        firstReadySeconds = round(seconds(started));
-        return untilOpen(db, ids, since, started, [first], "every session after the first start");
-      },
-    );
-    log(`recovery: first start ${firstStart.result} s`);
+    const firstStart = await startAndTime("the first start");
 
     // 2. Graceful restart: SIGTERM hands the claims back; the next worker starts at once.
     const stopStarted = performance.now();
-    await first!.stop();
+    await firstStart.worker.stop();
     const gracefulStopSeconds = round(seconds(stopStarted));
-    let second: WorkerProcess | null = null;
-    since = new Date();
-    started = performance.now();
-    const gracefulRestart = await cpuOf(
-      () => (second ? [second] : []),
-      async () => {
-        second = await start();
-        return untilOpen(db, ids, since, started, [second], "every session after a graceful restart");
-      },
-    );
-    log(`recovery: graceful restart ${gracefulRestart.result} s (the stop took ${gracefulStopSeconds} s)`);
+    const gracefulRestart = await startAndTime("a graceful restart");
 
     // 3. kill -9, then start: the dead worker's claims are still fresh, but its connection is gone.
-    await kill9(second!);
-    let third: WorkerProcess | null = null;
-    since = new Date();
-    started = performance.now();
-    const afterKill9 = await cpuOf(
-      () => (third ? [third] : []),
-      async () => {
-        third = await start();
-        return untilOpen(db, ids, since, started, [third], "every session after a start that follows kill -9");
-      },
-    );
-    log(`recovery: start after kill -9 ${afterKill9.result} s`);
+    await kill9(gracefulRestart.worker);
+    const afterKill9 = await startAndTime("a start that follows kill -9");
+    const third = afterKill9.worker;
 
     // 4. Failover: a second worker joins and opens half the sessions; then the first is killed.
     const joined = new Date();
@@ -223,15 +207,15 @@ export async function workerRecoveryBench(adminUrl: string, log: (line: string) 
     const partnerId = await workerId(db, partner);
     await waitUntil(async () => (await db.mailAccountLease.count({ where: { workerId: partnerId } })) === ACCOUNTS / 2, 120_000, "an even split", POLL_MS);
     const partnerAccounts = (await db.mailAccountLease.findMany({ where: { workerId: partnerId }, select: { emailAccountId: true } })).map((lease) => lease.emailAccountId);
-    await untilOpen(db, partnerAccounts, joined, performance.now(), [partner, third!], "the joining worker's sessions");
+    await untilOpen(db, partnerAccounts, joined, performance.now(), [partner, third], "the joining worker's sessions");
     const orphaned = ids.filter((id) => !partnerAccounts.includes(id));
-    since = new Date();
-    started = performance.now();
+    let since = new Date();
+    let started = performance.now();
     let failoverClaimedSeconds = 0;
     const failover = await cpuOf(
       () => [partner],
       async () => {
-        await kill9(third!);
+        await kill9(third);
         await waitUntil(async () => (await db.mailAccountLease.count({ where: { workerId: partnerId } })) === ACCOUNTS, 120_000, "the survivor holding every account", POLL_MS);
         failoverClaimedSeconds = round(seconds(started));
         return untilOpen(db, orphaned, since, started, [partner], "the survivor's sessions of the killed worker's accounts");
@@ -250,7 +234,7 @@ export async function workerRecoveryBench(adminUrl: string, log: (line: string) 
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const counts = await Promise.all(pair.map((worker) => connectionsOf(db, worker)));
+        const counts = await Promise.all(pair.map((worker) => postgresConnectionsOf(db, worker.child.pid!)));
         counts.forEach((count, index) => (peakConnections[index] = Math.max(peakConnections[index]!, count)));
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
@@ -265,17 +249,17 @@ export async function workerRecoveryBench(adminUrl: string, log: (line: string) 
     return {
       accounts: ACCOUNTS,
       baselineBareSessionsSeconds: bareSeconds,
-      firstStartSeconds: firstStart.result,
-      firstStartProcessReadySeconds: firstReadySeconds,
-      gracefulRestartSeconds: gracefulRestart.result,
+      firstStartSeconds: firstStart.seconds,
+      firstStartProcessReadySeconds: firstStart.readySeconds,
+      gracefulRestartSeconds: gracefulRestart.seconds,
       gracefulStopSeconds,
-      startAfterKill9Seconds: afterKill9.result,
+      startAfterKill9Seconds: afterKill9.seconds,
       failoverSeconds: failover.result,
       failoverClaimsTakenSeconds: failoverClaimedSeconds,
       ratioToBareSessions: {
-        firstStart: round(firstStart.result / bareSeconds),
-        gracefulRestart: round(gracefulRestart.result / bareSeconds),
-        startAfterKill9: round(afterKill9.result / bareSeconds),
+        firstStart: round(firstStart.seconds / bareSeconds),
+        gracefulRestart: round(gracefulRestart.seconds / bareSeconds),
+        startAfterKill9: round(afterKill9.seconds / bareSeconds),
         failover: round(failover.result / bareSeconds),
       },
       // CPU seconds during each (the bench process answers Dovecot's token introspection at every login).

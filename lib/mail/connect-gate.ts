@@ -11,7 +11,7 @@ export class ConnectGate {
   /** Start times (ms) of the connects of the last second, oldest first. */
   private readonly recentStarts: number[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Most connects ever in flight at once, and connects let through: for the bench and tests. */
+  /** Most connects ever in flight at once, and connects let through (what its tests check). */
   readonly stats = { maxActive: 0, started: 0 };
 
   constructor(

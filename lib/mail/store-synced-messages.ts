@@ -221,7 +221,7 @@ async function storeSlice(
  * Byte strings laid end to end in one Buffer (sent as one binary parameter),
  * with each one's 1-based offset and length for SQL's substring().
  */
-function concatenated(parts: Buffer[]): { bytes: Buffer; offsets: number[]; lengths: number[] } {
+export function concatenated(parts: Buffer[]): { bytes: Buffer; offsets: number[]; lengths: number[] } {
   const offsets: number[] = [];
   const lengths: number[] = [];
   let position = 1;

@@ -1,6 +1,7 @@
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { ImapFlow } from "imapflow";
 import type { Db } from "#lib/db";
+import { Prisma } from "#lib/generated/prisma/client";
 import { logger } from "#lib/logger";
 import { createImapClient } from "#lib/mail/connect-imap";
 import { explainMailError } from "#lib/mail/explain-mail-error";
@@ -14,6 +15,11 @@ const COPY_WINDOW = "1 day";
 const COPIES_PER_RUN = 100;
 /** How long a run holds its messages: longer than a run of 100 appends takes; a run that died lets go by then. */
 const CLAIM = "10 minutes";
+
+/** A sent message of outbound_messages `o` whose copy is still to be made, and which no run holds now. */
+const COPY_PENDING = Prisma.sql`o.status = 'sent' AND o.sent_copy_at IS NULL AND o.sent_copy_error IS NULL
+  AND o.sent_at > now() - ${COPY_WINDOW}::interval
+  AND (o.sent_copy_claimed_until IS NULL OR o.sent_copy_claimed_until < now())`;
 
 /**
  * Appends a copy of each message the account sent to its Sent folder over
@@ -34,11 +40,9 @@ export async function appendSentCopies(db: Db, emailAccountId: string): Promise<
   const rows = await db.$queryRaw<(ClaimedRow & { sentAt: Date })[]>`
     UPDATE outbound_messages SET sent_copy_claimed_until = now() + ${CLAIM}::interval
      WHERE id IN (
-       SELECT id FROM outbound_messages
-        WHERE email_account_id = ${emailAccountId}::uuid AND status = 'sent' AND sent_copy_at IS NULL AND sent_copy_error IS NULL
-          AND sent_at > now() - ${COPY_WINDOW}::interval
-          AND (sent_copy_claimed_until IS NULL OR sent_copy_claimed_until < now())
-        ORDER BY sent_at LIMIT ${COPIES_PER_RUN}
+       SELECT o.id FROM outbound_messages o
+        WHERE o.email_account_id = ${emailAccountId}::uuid AND ${COPY_PENDING}
+        ORDER BY o.sent_at LIMIT ${COPIES_PER_RUN}
         FOR UPDATE SKIP LOCKED)
     RETURNING ${RETURNED_COLUMNS}, sent_at AS "sentAt"`;
   if (rows.length === 0) return { appended: 0, failed: 0 };
@@ -127,8 +131,6 @@ export async function accountsWithPendingSentCopies(db: Db): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT DISTINCT o.email_account_id::text AS id
       FROM outbound_messages o JOIN email_accounts a ON a.id = o.email_account_id
-     WHERE o.status = 'sent' AND o.sent_copy_at IS NULL AND o.sent_copy_error IS NULL
-       AND (o.sent_copy_claimed_until IS NULL OR o.sent_copy_claimed_until < now())
-       AND o.sent_at > now() - ${COPY_WINDOW}::interval AND a.append_to_sent AND a.enable_incoming AND a.incoming_status <> 'paused'`;
+     WHERE ${COPY_PENDING} AND a.append_to_sent AND a.enable_incoming AND a.incoming_status <> 'paused'`;
   return rows.map((row) => row.id);
 }

@@ -9,6 +9,7 @@ import type { TestSmtpServer } from "#tests/support/smtp-server";
 import { startWorkerEntry } from "#tests/support/worker-entry";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
+import { registerConnectedApp } from "#tests/support/register-connected-app";
 
 let app: AppServer;
 let provider: TestProvider;
@@ -24,13 +25,7 @@ beforeAll(async () => {
   await app.createFirstAdmin("ada@example.test", "a long passphrase");
   await admin.signIn("ada@example.test", "a long passphrase");
   await admin.request("/api/v1/users", { method: "POST", json: { email: "uma@example.test", password: "umas passphrase", role: "user" } });
-  const created = (await (
-    await admin.request("/api/v1/connected-apps", {
-      method: "POST",
-      json: { providerName: "Mail IdP", openidConfigurationUrl: provider.discoveryUrl, clientId: "mail-e2e", clientSecret: "mail-e2e-secret", scopes: ["openid", "email", "offline_access"] },
-    })
-  ).json()) as { redirectUri: string };
-  await provider.addClient({ clientId: "mail-e2e", clientSecret: "mail-e2e-secret", redirectUris: [created.redirectUri] });
+  await registerConnectedApp(admin, provider, { providerName: "Mail IdP", clientId: "mail-e2e", scopes: ["openid", "email", "offline_access"] });
   await startWorkerEntry(app);
 
   const browser = await launchBrowser();

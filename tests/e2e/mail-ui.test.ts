@@ -12,6 +12,7 @@ import type { TestSmtpServer } from "#tests/support/smtp-server";
 import { startWorkerEntry } from "#tests/support/worker-entry";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
+import { registerConnectedApp } from "#tests/support/register-connected-app";
 import { DESKTOP, healthAtBothWidths, watchedPage, type PageProblems } from "#tests/support/page-checks";
 
 /**
@@ -76,14 +77,7 @@ beforeAll(async () => {
   await app.createFirstAdmin("ada@example.test", "a long passphrase");
   await admin.signIn("ada@example.test", "a long passphrase");
   await admin.request("/api/v1/users", { method: "POST", json: { email: ADDRESS, password: "umas passphrase", role: "user" } });
-  const created = (await (
-    await admin.request("/api/v1/connected-apps", {
-      method: "POST",
-      json: { providerName: "Mail IdP", openidConfigurationUrl: provider.discoveryUrl, clientId: "mail-ui", clientSecret: "mail-ui-secret", scopes: ["openid", "email", "offline_access"] },
-    })
-  ).json()) as { id: string; redirectUri: string };
-  appId = created.id;
-  await provider.addClient({ clientId: "mail-ui", clientSecret: "mail-ui-secret", redirectUris: [created.redirectUri] });
+  appId = (await registerConnectedApp(admin, provider, { providerName: "Mail IdP", clientId: "mail-ui", scopes: ["openid", "email", "offline_access"] })).id;
 
   uma = new HttpSession(app.url);
   await uma.signIn(ADDRESS, "umas passphrase");
@@ -345,13 +339,7 @@ describe("the account form", () => {
   it("offers only connected apps, links to Connect for the others, and comes back with that connection chosen", async () => {
     const admin = new HttpSession(app.url);
     await admin.signIn("ada@example.test", "a long passphrase");
-    const other = (await (
-      await admin.request("/api/v1/connected-apps", {
-        method: "POST",
-        json: { providerName: "Other IdP", openidConfigurationUrl: provider.discoveryUrl, clientId: "mail-ui-2", clientSecret: "mail-ui-2-secret", scopes: ["openid", "email"] },
-      })
-    ).json()) as { id: string; redirectUri: string };
-    await provider.addClient({ clientId: "mail-ui-2", clientSecret: "mail-ui-2-secret", redirectUris: [other.redirectUri] });
+    const other = await registerConnectedApp(admin, provider, { providerName: "Other IdP", clientId: "mail-ui-2", scopes: ["openid", "email"] });
 
     await page.setViewportSize(DESKTOP);
     await page.goto(`${app.url}/email-accounts/new`);

@@ -8,6 +8,7 @@ import { startAppServer, type AppServer } from "#tests/support/app-server";
 import { startTestProvider, type TestProvider } from "#tests/support/oidc-provider";
 import { registerCleanup } from "#tests/support/cleanup";
 import { HttpSession } from "#tests/support/http-session";
+import { registerConnectedApp } from "#tests/support/register-connected-app";
 import { healthAtBothWidths, watchedPage } from "#tests/support/page-checks";
 
 /**
@@ -31,14 +32,7 @@ beforeAll(async () => {
   const ada = new HttpSession(app.url);
   await ada.signIn("ada@example.test", PASSWORD);
   const uma = (await (await ada.request("/api/v1/users", { method: "POST", json: { email: "uma@example.test", password: PASSWORD, role: "user" } })).json()) as { id: string };
-  const created = (await (
-    await ada.request("/api/v1/connected-apps", {
-      method: "POST",
-      json: { providerName: "Test IdP", openidConfigurationUrl: provider.discoveryUrl, clientId: "back-client", clientSecret: "back-secret-value", scopes: ["openid", "email"] },
-    })
-  ).json()) as { id: string; redirectUri: string };
-  ids.app = created.id;
-  await provider.addClient({ clientId: "back-client", clientSecret: "back-secret-value", redirectUris: [created.redirectUri] });
+  ids.app = (await registerConnectedApp(ada, provider, { providerName: "Test IdP", clientId: "back-client", scopes: ["openid", "email"] })).id;
 
   // A received message in a mailbox of uma's, to download.
   const database = new pg.Client({ connectionString: app.databaseUrl });

@@ -1,7 +1,7 @@
-import type { ChildProcess } from "node:child_process";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { MailWorkerOptions } from "#lib/mail/mail-worker";
 import { mailWorkersPerTest } from "#tests/support/mail-workers-per-test";
+import { postgresConnectionsOf } from "#tests/support/spawn-mail-worker";
 import { describeMailWorkers, testMessage, waitFor, type MailFixture } from "#tests/support/mail-fixture";
 
 // How the workers come back (ADR 0015): a dead worker is seen through its closed database connection, a stuck one
@@ -34,12 +34,6 @@ async function storedWithSubject(subject: string): Promise<number> {
   return f.db.inboundMessage.count({ where: { subject } });
 }
 
-/** PostgreSQL connections a worker process has open right now (they carry its application_name). */
-async function connectionsOf(worker: ChildProcess): Promise<number> {
-  const rows = await f.db.$queryRaw<{ count: bigint }[]>`
-    SELECT count(*) FROM pg_stat_activity WHERE application_name = ${`mail-worker-${worker.pid}`}`;
-  return Number(rows[0]!.count);
-}
 
 describe("mail workers recovering", () => {
   it("take over a killed worker's accounts once its database connection closes, with claims that would not lapse for an hour", async () => {
@@ -111,7 +105,7 @@ describe("mail workers recovering", () => {
     for (const { id } of accounts) await requestSync(f.db, id);
     const peaks = [0, 0];
     for (let sample = 0; sample < 20; sample++) {
-      const counts = await Promise.all([connectionsOf(first), connectionsOf(second)]);
+      const counts = await Promise.all([postgresConnectionsOf(f.db, first.pid!), postgresConnectionsOf(f.db, second.pid!)]);
       peaks[0] = Math.max(peaks[0]!, counts[0]!);
       peaks[1] = Math.max(peaks[1]!, counts[1]!);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,3 +1,4 @@
+import { listMailWorkers } from "#lib/mail/list-mail-workers";
 import type { Db } from "#lib/db";
 import type { SignedInUser } from "#lib/auth/sign-in";
 import type { CreateEmailAccountInput, PublicEmailAccount } from "#lib/email-accounts/schemas";
@@ -70,16 +71,13 @@ export async function waitFor<T>(
 
 /** The mail workers' state, for a test that timed out waiting on them: each worker, its claims, each account. */
 export async function describeMailWorkers(db: Db): Promise<string> {
-  const workers = await db.$queryRaw<{ id: string; pid: number; alive: boolean; heartbeat_age: number; leases: bigint }[]>`
-    SELECT w.id::text, w.pid, EXISTS (SELECT 1 FROM pg_stat_activity s WHERE s.pid = w.backend_pid AND s.backend_start = w.backend_started_at) AS alive,
-           extract(epoch FROM now() - w.heartbeat_at)::float8 AS heartbeat_age, (SELECT count(*) FROM mail_account_leases l WHERE l.worker_id = w.id) AS leases
-      FROM mail_workers w`;
+  const workers = await listMailWorkers(db);
   const accounts = await db.$queryRaw<{ email: string; worker: string | null; epoch: bigint | null; status: string; last_error: string | null; synced_ago: number | null; messages: bigint }[]>`
     SELECT a.email_address AS email, l.worker_id::text AS worker, l.epoch, a.incoming_status::text AS status, a.last_error,
            extract(epoch FROM now() - a.last_sync_at)::float8 AS synced_ago, (SELECT count(*) FROM inbound_messages m WHERE m.email_account_id = a.id) AS messages
       FROM email_accounts a LEFT JOIN mail_account_leases l ON l.email_account_id = a.id ORDER BY a.email_address`;
   return [
-    ...workers.map((w) => `worker ${w.id} pid ${w.pid}: connection ${w.alive ? "open" : "closed"}, heartbeat ${w.heartbeat_age.toFixed(1)} s ago, ${w.leases} claims`),
+    ...workers.map((w) => `worker ${w.id} pid ${w.pid}: ${w.alive ? "alive" : "gone"}, last heartbeat ${w.heartbeatAt}, ${w.accounts} claims`),
     ...accounts.map(
       (a) =>
         `${a.email}: ${a.worker ? `held by ${a.worker} (epoch ${a.epoch})` : "unclaimed"}, ${a.status}, synced ${a.synced_ago === null ? "never" : `${a.synced_ago.toFixed(1)} s ago`}, ${a.messages} messages${a.last_error ? `, last error: ${a.last_error}` : ""}`,

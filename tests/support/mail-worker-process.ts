@@ -6,9 +6,10 @@
 import { createDb } from "#lib/db";
 import { env } from "#lib/env";
 import { MailWorker, type MailWorkerOptions } from "#lib/mail/mail-worker";
+import { workerApplicationName } from "./spawn-mail-worker";
 
 const url = new URL(env().DATABASE_URL!);
-url.searchParams.set("application_name", `mail-worker-${process.pid}`);
+url.searchParams.set("application_name", workerApplicationName(process.pid));
 const options = JSON.parse(process.env.MAIL_WORKER_OPTIONS ?? "{}") as MailWorkerOptions;
 const db = createDb(url.toString());
 const worker = new MailWorker(db, url.toString(), options);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { Db } from "#lib/db";
 import type { MailWorkerOptions } from "#lib/mail/mail-worker";
 import { registerCleanup } from "./cleanup";
 
@@ -34,4 +35,15 @@ export function spawnMailWorker(env: { databaseUrl: string; encryptionKeys: stri
     });
     child.on("exit", (code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
   });
+}
+
+/** The application_name of every PostgreSQL connection of the worker process `pid` (mail-worker-process.ts). */
+export function workerApplicationName(pid: number): string {
+  return `mail-worker-${pid}`;
+}
+
+/** PostgreSQL connections the worker process `pid` has open right now. */
+export async function postgresConnectionsOf(db: Db, pid: number): Promise<number> {
+  const rows = await db.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM pg_stat_activity WHERE application_name = ${workerApplicationName(pid)}`;
+  return Number(rows[0]!.count);
 }
